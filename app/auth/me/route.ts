@@ -1,0 +1,8 @@
+import { requireUser } from '@/lib/auth/guard';
+import { json } from '@/lib/http/respond';
+import { handle, otherMethods } from '@/lib/http/route';
+
+/** GET /auth/me (bearer) -> the current user, read from the database. */
+export const GET = handle(async (request) => json(await requireUser(request)));
+
+export const { HEAD, POST, PUT, PATCH, DELETE } = otherMethods('GET');

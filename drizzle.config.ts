@@ -1,0 +1,17 @@
+import { defineConfig } from 'drizzle-kit';
+import { databaseUrl } from './lib/db/url';
+
+// Migrations go to Neon's direct host (DATABASE_URL_UNPOOLED) when it is set: schema changes and the
+// migrator's advisory lock belong on a direct connection, not behind the pooler. drizzle-kit connects
+// over TCP with `pg` (installed for that), which reaches Neon and the local database alike.
+const name = process.env.DATABASE_URL_UNPOOLED?.trim() ? 'DATABASE_URL_UNPOOLED' : 'DATABASE_URL';
+const needsDatabase = process.argv.some((arg) => ['migrate', 'push', 'pull', 'studio'].includes(arg));
+
+export default defineConfig({
+  dialect: 'postgresql',
+  schema: './lib/db/schema.ts',
+  out: './drizzle',
+  dbCredentials: { url: needsDatabase ? databaseUrl(process.env, name).href : '' },
+  strict: true,
+  verbose: true,
+});

@@ -1,0 +1,56 @@
+import { ConfigError } from '../db/url';
+
+/**
+ * Auth settings from the environment, read once per process and checked. Read lazily (on first use,
+ * or at server start by instrumentation.ts) so that `next build` needs no secret.
+ */
+export type AuthConfig = {
+  secret: Uint8Array;
+  issuer: string;
+  audience: string;
+  accessTokenTtl: number; // seconds
+  bcryptCost: number;
+};
+
+export const MIN_SECRET_BYTES = 32;
+const SECRET_HELP =
+  'Make one with: node -e "console.log(require(\'crypto\').randomBytes(32).toString(\'base64url\'))" ' +
+  'and set it as JWT_SECRET (in .env.local for development, in the host\'s settings in production).';
+
+/** "900", "900s", "15m", "12h", "30d" -> seconds. */
+export function parseDuration(value: string, name: string): number {
+  const match = /^(\d+)\s*([smhd]?)$/.exec(value.trim());
+  const seconds = match ? Number(match[1]) * { '': 1, s: 1, m: 60, h: 3600, d: 86400 }[match[2] as '' | 's' | 'm' | 'h' | 'd'] : NaN;
+  if (!Number.isSafeInteger(seconds) || seconds <= 0) {
+    throw new ConfigError(`${name} must be a duration such as 900, 15m, 12h or 30d (got "${value}").`);
+  }
+  return seconds;
+}
+
+export function readAuthConfig(env: NodeJS.ProcessEnv = process.env): AuthConfig {
+  const secret = env.JWT_SECRET ?? '';
+  const secretBytes = new TextEncoder().encode(secret);
+  if (!secret) throw new ConfigError(`JWT_SECRET is not set. ${SECRET_HELP}`);
+  if (secretBytes.byteLength < MIN_SECRET_BYTES) {
+    throw new ConfigError(
+      `JWT_SECRET is too short: ${secretBytes.byteLength} bytes, at least ${MIN_SECRET_BYTES} needed. ${SECRET_HELP}`,
+    );
+  }
+  const cost = Number(env.BCRYPT_COST ?? 12);
+  if (!Number.isInteger(cost) || cost < 10 || cost > 15) {
+    throw new ConfigError(`BCRYPT_COST must be a whole number from 10 to 15 (got "${env.BCRYPT_COST}").`);
+  }
+  return {
+    secret: secretBytes,
+    issuer: env.JWT_ISSUER?.trim() || 'neon-next-auth',
+    audience: env.JWT_AUDIENCE?.trim() || 'neon-next-auth-api',
+    accessTokenTtl: parseDuration(env.ACCESS_TOKEN_TTL ?? '15m', 'ACCESS_TOKEN_TTL'),
+    bcryptCost: cost,
+  };
+}
+
+let cached: AuthConfig | undefined;
+
+export function authConfig(): AuthConfig {
+  return (cached ??= readAuthConfig());
+}

@@ -1,0 +1,68 @@
+/**
+ * Request and response shapes, in zod: the handlers validate with these, and the API's documentation
+ * is generated from the same schemas.
+ */
+import { z } from 'zod';
+import { MAX_PASSWORD_BYTES, normalizePassword, passwordBytes } from './password';
+
+export const MIN_PASSWORD_LENGTH = 8;
+
+const email = z
+  .string({ error: 'Enter an email address.' })
+  .trim()
+  .toLowerCase()
+  .max(254, 'An email address has at most 254 characters.')
+  .pipe(z.email({ error: 'Enter a valid email address, like name@example.com.' }));
+
+/** A password being set: NFKC-normalised, then 8+ characters and at most 72 bytes (bcrypt's limit). */
+const newPassword = z
+  .string({ error: 'Enter a password.' })
+  .transform(normalizePassword)
+  .refine((p) => [...p].length >= MIN_PASSWORD_LENGTH, `Use at least ${MIN_PASSWORD_LENGTH} characters.`)
+  .refine(
+    (p) => passwordBytes(p) <= MAX_PASSWORD_BYTES,
+    `Use at most ${MAX_PASSWORD_BYTES} bytes of UTF-8 (bcrypt ignores the rest; accented letters take 2 bytes, emoji 4).`,
+  )
+  .refine((p) => !p.includes('\0'), 'A password cannot contain a null character.');
+
+/** A password being checked: any string; too long simply does not match. */
+const givenPassword = z
+  .string({ error: 'Enter your password.' })
+  .min(1, 'Enter your password.')
+  .max(1024, 'Passwords are at most 1024 characters.')
+  .transform(normalizePassword);
+
+export const registerRequest = z.strictObject({ email, password: newPassword });
+
+export const loginRequest = z.strictObject({ email, password: givenPassword });
+
+/** The OAuth2 password grant as a form (RFC 6749 section 4.3), as FastAPI's OAuth2PasswordRequestForm. */
+export const loginForm = z
+  .object({
+    grant_type: z.literal('password', { error: 'grant_type must be "password".' }).optional(),
+    username: email,
+    password: givenPassword,
+    scope: z.string().optional(),
+    client_id: z.string().optional(),
+    client_secret: z.string().optional(),
+  })
+  .transform(({ username, password }) => ({ email: username, password }));
+
+export const userResponse = z.object({
+  id: z.uuid(),
+  email: z.email(),
+  is_active: z.boolean(),
+  created_at: z.iso.datetime({ offset: true }),
+});
+
+export const tokenResponse = z.object({
+  access_token: z.string(),
+  token_type: z.literal('bearer'),
+  expires_in: z.number().int().describe('Seconds until the access token expires.'),
+});
+
+export const errorResponse = z.object({
+  error: z.string().describe('A stable, machine-readable code.'),
+  message: z.string().describe('What went wrong and what to do, for a person.'),
+  fields: z.record(z.string(), z.string()).optional().describe('On 422: one message per invalid field.'),
+});

@@ -1,0 +1,66 @@
+import { DrizzleQueryError } from 'drizzle-orm/errors';
+
+type MaybeDbError = { code?: unknown; constraint?: unknown; message?: unknown; cause?: unknown };
+
+function* chain(error: unknown): Generator<MaybeDbError> {
+  for (let current = error, depth = 0; current && typeof current === 'object' && depth < 5; depth++) {
+    yield current as MaybeDbError;
+    current = (current as MaybeDbError).cause;
+  }
+}
+
+/** The PostgreSQL SQLSTATE anywhere in the error's cause chain (Drizzle wraps driver errors). */
+export function sqlState(error: unknown): string | undefined {
+  for (const e of chain(error)) {
+    if (typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code)) return e.code;
+  }
+  return undefined;
+}
+
+export function isUniqueViolation(error: unknown, constraint: string): boolean {
+  for (const e of chain(error)) {
+    if (e.code === '23505' && e.constraint === constraint) return true;
+  }
+  return false;
+}
+
+// SQLSTATE classes that mean "the database cannot serve us right now", not "our query is wrong":
+// 08 connection exception, 28 invalid authorization, 3D invalid catalog (no such database),
+// 53 insufficient resources, 57 operator intervention (shutdown, cancel, timeout).
+const UNAVAILABLE_CLASSES = new Set(['08', '28', '3D', '53', '57']);
+const NETWORK_FAILURE =
+  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENOTFOUND|EAI_AGAIN|Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|WebSocket|socket hang up|Connection closed/i;
+
+/**
+ * True when the error says the database is unreachable or refusing service (answer 503), false when it
+ * is a bug or a constraint (answer 500 or handle it). A query that failed with no SQLSTATE at all
+ * never reached PostgreSQL: the connection failed.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const state = sqlState(error);
+  if (state) return UNAVAILABLE_CLASSES.has(state.slice(0, 2));
+  for (const e of chain(error)) {
+    if (e instanceof DrizzleQueryError) {
+      if (e.cause === undefined) return true;
+      continue;
+    }
+    if (typeof e.message === 'string' && NETWORK_FAILURE.test(e.message)) return true;
+    if (typeof e.code === 'string' && NETWORK_FAILURE.test(e.code)) return true;
+  }
+  return error instanceof DrizzleQueryError;
+}
+
+/**
+ * A one-line description safe for logs: Drizzle's own message carries the query's parameters
+ * (emails, password hashes), so only the driver's message and SQLSTATE are kept.
+ */
+export function describeForLog(error: unknown): string {
+  const parts: string[] = [];
+  for (const e of chain(error)) {
+    if (e instanceof DrizzleQueryError) continue;
+    const name = e instanceof Error ? e.name : 'Error';
+    const message = typeof e.message === 'string' ? e.message : String(e);
+    parts.push(typeof e.code === 'string' ? `${name} [${e.code}]: ${message}` : `${name}: ${message}`);
+  }
+  return parts.join(' <- ') || 'database query failed';
+}

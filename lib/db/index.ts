@@ -1,0 +1,44 @@
+import { Pool } from '@neondatabase/serverless';
+import { drizzle } from 'drizzle-orm/neon-serverless';
+import { configureNeonDriver } from './driver';
+import * as schema from './schema';
+import { databaseUrl } from './url';
+
+/** How long to wait for a connection before answering 503 instead of hanging. */
+export const CONNECT_TIMEOUT_MS = 5_000;
+
+function createDatabase() {
+  const url = databaseUrl();
+  configureNeonDriver(url);
+  const pool = new Pool({
+    connectionString: url.href,
+    max: Number(process.env.DB_POOL_MAX) || 10,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    idleTimeoutMillis: 10_000,
+  });
+  // An idle connection that dies (database restart, network drop) emits 'error' on the pool; without
+  // a listener that would crash the process. The pool drops the connection and opens a new one later.
+  pool.on('error', (error: Error) => console.error('database: idle connection lost:', error.message));
+  return { pool, db: drizzle({ client: pool, schema }) };
+}
+
+type Database = ReturnType<typeof createDatabase>;
+
+// One pool per process, created on first use (so `next build` needs no DATABASE_URL) and kept on
+// globalThis so that `next dev` reloading this module does not open a new pool each time.
+const holder = globalThis as typeof globalThis & { __authDatabase?: Database };
+
+function database(): Database {
+  return (holder.__authDatabase ??= createDatabase());
+}
+
+/** The Drizzle client every query goes through. */
+export function getDb(): Database['db'] {
+  return database().db;
+}
+
+export function getPool(): Database['pool'] {
+  return database().pool;
+}
+
+export { schema };

