@@ -9,6 +9,7 @@ import { drizzle } from 'drizzle-orm/neon-serverless';
 import { migrate } from 'drizzle-orm/neon-serverless/migrator';
 import { configureNeonDriver } from '../lib/db/driver';
 import { databaseUrl } from '../lib/db/url';
+import { run } from './run';
 import { ensureDatabaseUrl } from './local-db';
 
 async function appliedMigrations(pool: Pool): Promise<number> {
@@ -43,17 +44,13 @@ export function describeMigrations({ applied, total }: { applied: number; total:
 async function main(): Promise<void> {
   const stop = await ensureDatabaseUrl();
   try {
-    const url = databaseUrl(process.env, process.env.DATABASE_URL_UNPOOLED?.trim() ? 'DATABASE_URL_UNPOOLED' : 'DATABASE_URL');
-    console.log(`migrating ${url.hostname}${url.pathname} ...`);
+    const name = process.env.DATABASE_URL_UNPOOLED?.trim() ? 'DATABASE_URL_UNPOOLED' : 'DATABASE_URL';
+    const url = databaseUrl(process.env, name);
+    console.log(`migrating ${url.hostname}${url.pathname} (${name}) ...`);
     console.log(describeMigrations(await applyMigrations(url)));
   } finally {
     await stop();
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  main().catch((error: unknown) => {
-    console.error(error instanceof Error ? error.message : error);
-    process.exit(1);
-  });
-}
+if (import.meta.url === `file://${process.argv[1]}`) run(main);

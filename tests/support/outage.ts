@@ -1,0 +1,32 @@
+import { startRelay, type Relay } from '../../scripts/relay';
+import { freePort, serverEnv, startServer, type TestServer } from './server';
+
+/**
+ * A server of its own whose only way to the database is a relay the test can cut and restore: a
+ * database outage as the app sees it, without stopping the PostgreSQL other tests use.
+ */
+export async function serverBehindCuttableRelay(env: Record<string, string> = {}): Promise<{
+  server: TestServer;
+  cut(): Promise<void>;
+  restore(): Promise<void>;
+  stop(): Promise<void>;
+}> {
+  const relayPort = await freePort();
+  const databasePort = Number(process.env.TEST_DB_PORT);
+  let relay: Relay | undefined = await startRelay({ port: relayPort, databasePort });
+  const server = await startServer(serverEnv({ NEON_WS_PROXY: `127.0.0.1:${relayPort}/v2`, ...env }));
+  return {
+    server,
+    cut: async () => {
+      await relay?.close();
+      relay = undefined;
+    },
+    restore: async () => {
+      relay ??= await startRelay({ port: relayPort, databasePort });
+    },
+    stop: async () => {
+      await server.stop();
+      await relay?.close();
+    },
+  };
+}
