@@ -1,4 +1,4 @@
-import { ConfigError } from '../db/url';
+import { ConfigError, type Env } from '../db/url';
 
 /**
  * Auth settings from the environment, read once per process and checked. Read lazily (on first use,
@@ -27,7 +27,7 @@ export function parseDuration(value: string, name: string): number {
   return seconds;
 }
 
-export function readAuthConfig(env: NodeJS.ProcessEnv = process.env): AuthConfig {
+export function readAuthConfig(env: Env = process.env): AuthConfig {
   const secret = env.JWT_SECRET ?? '';
   const secretBytes = new TextEncoder().encode(secret);
   if (!secret) throw new ConfigError(`JWT_SECRET is not set. ${SECRET_HELP}`);

@@ -1,6 +1,6 @@
 import { neonConfig } from '@neondatabase/serverless';
 import ws from 'ws';
-import { isLocalHost } from './url';
+import { isLocalHost, type Env } from './url';
 
 /**
  * Points the Neon serverless driver at the right place for this URL. Neon hosts keep the driver's
@@ -8,7 +8,7 @@ import { isLocalHost } from './url';
  * driver goes through the WebSocket-to-TCP relay that `npm run db:local` (scripts/relay.ts) runs next to
  * it: by default on the database's port + 1, or where NEON_WS_PROXY says (host:port/path).
  */
-export function configureNeonDriver(url: URL, env: NodeJS.ProcessEnv = process.env): void {
+export function configureNeonDriver(url: URL, env: Env = process.env): void {
   // Node 20 has no global WebSocket.
   neonConfig.webSocketConstructor = ws;
   if (!isLocalHost(url.hostname)) return;

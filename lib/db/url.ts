@@ -1,5 +1,8 @@
 /** Reading and checking DATABASE_URL, shared by the app, drizzle.config.ts and the scripts. */
 
+/** Environment variables, as process.env or a plain object in tests. */
+export type Env = Record<string, string | undefined>;
+
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
@@ -11,7 +14,7 @@ export function isLocalHost(hostname: string): boolean {
 }
 
 /** The database URL from the environment, checked, or a ConfigError that says what to do. */
-export function databaseUrl(env: NodeJS.ProcessEnv = process.env, name = 'DATABASE_URL'): URL {
+export function databaseUrl(env: Env = process.env, name = 'DATABASE_URL'): URL {
   const raw = env[name]?.trim();
   if (!raw) {
     throw new ConfigError(

@@ -54,7 +54,7 @@ test.describe('routing', () => {
     expect(response.headers()['cache-control']).toBe('no-store');
   });
 
-  for (const path of ['/', '/nope', '/auth', '/auth/register/extra']) {
+  for (const path of ['/nope', '/auth', '/auth/register/extra']) {
     test(`unknown path ${path} answers a JSON 404`, async ({ api }) => {
       const response = await api.post(path);
       expect(response.status()).toBe(404);
@@ -84,6 +84,12 @@ test.describe('routing', () => {
     expect(response.status()).toBe(405);
     expect(response.headers()['allow']).toBe('GET');
     expect((await response.json()).error).toBe('method_not_allowed');
+  });
+
+  test('GET / describes the service', async ({ api }) => {
+    const response = await api.get('/');
+    expect(response.status()).toBe(200);
+    expect(await response.json()).toMatchObject({ service: 'neon-next-auth' });
   });
 
   test('no framework banner', async ({ api }) => {
