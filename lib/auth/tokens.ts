@@ -6,7 +6,8 @@ export const ACCESS_TOKEN_ALG = 'HS256';
 /** RFC 9068 access-token type, checked on verify so that no other kind of JWT passes for one. */
 export const ACCESS_TOKEN_TYP = 'at+jwt';
 
-export type AccessClaims = { sub: string; jti: string; iat: number; exp: number };
+/** sid: the login session the token belongs to (see sessions). */
+export type AccessClaims = { sub: string; sid?: string; jti: string; iat: number; exp: number };
 
 let key: Promise<CryptoKey> | undefined;
 
@@ -21,10 +22,13 @@ function signingKey(): Promise<CryptoKey> {
   ));
 }
 
-export async function issueAccessToken(userId: string): Promise<{ token: string; expiresIn: number }> {
+export async function issueAccessToken(
+  userId: string,
+  sessionId?: string,
+): Promise<{ token: string; expiresIn: number }> {
   const config = authConfig();
   const now = Math.floor(Date.now() / 1000);
-  const token = await new SignJWT({})
+  const token = await new SignJWT(sessionId ? { sid: sessionId } : {})
     .setProtectedHeader({ alg: ACCESS_TOKEN_ALG, typ: ACCESS_TOKEN_TYP })
     .setSubject(userId)
     .setIssuer(config.issuer)

@@ -1,4 +1,4 @@
-import type { FullResult, Reporter, TestCase, TestResult } from '@playwright/test/reporter';
+import type { Reporter, TestCase, TestResult } from '@playwright/test/reporter';
 
 /** Ends the run with one plain line, "N passed, N failed, N skipped", for CI logs. */
 export default class SummaryReporter implements Reporter {
@@ -11,7 +11,7 @@ export default class SummaryReporter implements Reporter {
     else this.counts.failed++;
   }
 
-  onEnd(_result: FullResult): void {
+  onEnd(): void {
     const { passed, failed, skipped } = this.counts;
     console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
   }
