@@ -33,21 +33,17 @@ const NETWORK_FAILURE =
 
 /**
  * True when the error says the database is unreachable or refusing service (answer 503), false when it
- * is a bug or a constraint (answer 500 or handle it). A query that failed with no SQLSTATE at all
- * never reached PostgreSQL: the connection failed.
+ * is a bug or a constraint (answer 500 or handle it). Without a SQLSTATE, only the driver's and Node's
+ * known connection-failure messages count: anything else is a bug and must show as one.
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
   const state = sqlState(error);
   if (state) return UNAVAILABLE_CLASSES.has(state.slice(0, 2));
   for (const e of chain(error)) {
-    if (e instanceof DrizzleQueryError) {
-      if (e.cause === undefined) return true;
-      continue;
-    }
     if (typeof e.message === 'string' && NETWORK_FAILURE.test(e.message)) return true;
     if (typeof e.code === 'string' && NETWORK_FAILURE.test(e.code)) return true;
   }
-  return error instanceof DrizzleQueryError;
+  return false;
 }
 
 /**
@@ -63,4 +59,12 @@ export function describeForLog(error: unknown): string {
     parts.push(typeof e.code === 'string' ? `${name} [${e.code}]: ${message}` : `${name}: ${message}`);
   }
   return parts.join(' <- ') || 'database query failed';
+}
+
+/** A stack trace safe for logs: the first error in the chain that is not Drizzle's (whose stack repeats its message, parameters included). */
+export function stackForLog(error: unknown): string {
+  for (const e of chain(error)) {
+    if (!(e instanceof DrizzleQueryError) && e instanceof Error && e.stack) return e.stack;
+  }
+  return '';
 }

@@ -1,5 +1,5 @@
 import type { NextRequest } from 'next/server';
-import { describeForLog, isDatabaseUnavailable } from '../db/errors';
+import { describeForLog, isDatabaseUnavailable, stackForLog } from '../db/errors';
 import { HttpError, internalError, methodNotAllowed, serviceUnavailable } from './errors';
 import { errorResponse } from './respond';
 
@@ -17,7 +17,7 @@ export function toErrorResponse(error: unknown, request: Request): Response {
     return errorResponse(serviceUnavailable());
   }
   // Never the request body or headers: they hold passwords and tokens.
-  console.error(`${where}: unexpected error: ${describeForLog(error)}`, error instanceof Error ? error.stack : '');
+  console.error(`${where}: unexpected error: ${describeForLog(error)}\n${stackForLog(error)}`);
   return errorResponse(internalError());
 }
 
