@@ -1,5 +1,8 @@
 import { defineConfig } from 'drizzle-kit';
 import { databaseUrl } from './lib/db/url';
+import { loadEnvFiles } from './scripts/env';
+
+loadEnvFiles(); // .env.local and friends, as the app reads them
 
 // Migrations go to Neon's direct host (DATABASE_URL_UNPOOLED) when it is set: schema changes and the
 // migrator's advisory lock belong on a direct connection, not behind the pooler. drizzle-kit connects

@@ -10,8 +10,8 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import nextEnv from '@next/env';
 import { databaseUrl } from '../lib/db/url';
+import { loadEnvFiles } from './env';
 import { startLocalDatabase } from './local-db';
 import { applyMigrations, describeMigrations } from './migrate';
 
@@ -27,7 +27,7 @@ function ensureJwtSecret(): void {
 }
 
 async function main(): Promise<void> {
-  nextEnv.loadEnvConfig(process.cwd(), true, { info: () => {}, error: console.error });
+  loadEnvFiles();
   ensureJwtSecret();
 
   let stopDatabase = async () => {};

