@@ -5,7 +5,15 @@ import { otherMethods } from '@/lib/http/route';
 export async function GET(): Promise<Response> {
   return json({
     service: 'neon-next-auth',
-    endpoints: ['POST /auth/register', 'POST /auth/login', 'GET /auth/me', 'GET /health'],
+    endpoints: [
+      'POST /auth/register',
+      'POST /auth/login',
+      'POST /auth/refresh',
+      'POST /auth/logout',
+      'POST /auth/password',
+      'GET /auth/me',
+      'GET /health',
+    ],
   });
 }
 

@@ -9,6 +9,8 @@ export type AuthConfig = {
   issuer: string;
   audience: string;
   accessTokenTtl: number; // seconds
+  refreshTokenTtl: number; // seconds a session lasts past its last refresh
+  refreshReuseGrace: number; // seconds a spent refresh token may be presented again (lost answer)
   bcryptCost: number;
 };
 
@@ -18,10 +20,10 @@ const SECRET_HELP =
   'and set it as JWT_SECRET (in .env.local for development, in the host\'s settings in production).';
 
 /** "900", "900s", "15m", "12h", "30d" -> seconds. */
-export function parseDuration(value: string, name: string): number {
+export function parseDuration(value: string, name: string, { allowZero = false } = {}): number {
   const match = /^(\d+)\s*([smhd]?)$/.exec(value.trim());
   const seconds = match ? Number(match[1]) * { '': 1, s: 1, m: 60, h: 3600, d: 86400 }[match[2] as '' | 's' | 'm' | 'h' | 'd'] : NaN;
-  if (!Number.isSafeInteger(seconds) || seconds <= 0) {
+  if (!Number.isSafeInteger(seconds) || seconds < (allowZero ? 0 : 1)) {
     throw new ConfigError(`${name} must be a duration such as 900, 15m, 12h or 30d (got "${value}").`);
   }
   return seconds;
@@ -45,6 +47,8 @@ export function readAuthConfig(env: Env = process.env): AuthConfig {
     issuer: env.JWT_ISSUER?.trim() || 'neon-next-auth',
     audience: env.JWT_AUDIENCE?.trim() || 'neon-next-auth-api',
     accessTokenTtl: parseDuration(env.ACCESS_TOKEN_TTL ?? '15m', 'ACCESS_TOKEN_TTL'),
+    refreshTokenTtl: parseDuration(env.REFRESH_TOKEN_TTL ?? '30d', 'REFRESH_TOKEN_TTL'),
+    refreshReuseGrace: parseDuration(env.REFRESH_REUSE_GRACE ?? '10s', 'REFRESH_REUSE_GRACE', { allowZero: true }),
     bcryptCost: cost,
   };
 }

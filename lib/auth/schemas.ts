@@ -48,6 +48,32 @@ export const loginForm = z
   })
   .transform(({ username, password }) => ({ email: username, password }));
 
+const refreshToken = z.string({ error: 'Send the refresh token from login.' }).min(1, 'Send the refresh token from login.').max(512);
+
+/** POST /auth/refresh as JSON: grant_type is optional here. */
+export const refreshRequest = z.strictObject({
+  refresh_token: refreshToken,
+  grant_type: z.literal('refresh_token', { error: 'grant_type must be "refresh_token".' }).optional(),
+});
+
+/** POST /auth/refresh as the OAuth2 form (RFC 6749 section 6): grant_type is required. */
+export const refreshForm = z.object({
+  grant_type: z.literal('refresh_token', { error: 'grant_type must be "refresh_token".' }),
+  refresh_token: refreshToken,
+  scope: z.string().optional(),
+  client_id: z.string().optional(),
+  client_secret: z.string().optional(),
+});
+
+export const logoutRequest = z.strictObject({
+  scope: z.enum(['current', 'all'], { error: 'scope must be "current" or "all".' }).default('current'),
+});
+
+export const passwordChangeRequest = z.strictObject({
+  current_password: givenPassword,
+  new_password: newPassword,
+});
+
 export const userResponse = z.object({
   id: z.uuid(),
   email: z.email(),
@@ -59,6 +85,8 @@ export const tokenResponse = z.object({
   access_token: z.string(),
   token_type: z.literal('bearer'),
   expires_in: z.number().int().describe('Seconds until the access token expires.'),
+  refresh_token: z.string().describe('Single use: POST it to /auth/refresh for a new pair.'),
+  refresh_expires_in: z.number().int().describe('Seconds until the refresh token expires if unused.'),
 });
 
 export const errorResponse = z.object({

@@ -58,7 +58,9 @@ export async function verifyAccessToken(token: string): Promise<AccessClaims> {
       requiredClaims: ['sub', 'jti', 'iat', 'exp'],
       clockTolerance: 5,
     });
-    if (!UUID.test(String(payload.sub))) throw new InvalidTokenError('The access token is invalid.');
+    if (!UUID.test(String(payload.sub)) || (payload.sid !== undefined && !UUID.test(String(payload.sid)))) {
+      throw new InvalidTokenError('The access token is invalid.');
+    }
     return payload as AccessClaims;
   } catch (error) {
     if (error instanceof InvalidTokenError) throw error;

@@ -1,7 +1,7 @@
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { getDb } from '../db';
 import { isUniqueViolation } from '../db/errors';
-import { users, type User } from '../db/schema';
+import { sessions, users, type User } from '../db/schema';
 
 export type PublicUser = { id: string; email: string; is_active: boolean; created_at: string };
 
@@ -35,11 +35,39 @@ export async function findUserByEmail(email: string): Promise<User | undefined> 
   return user;
 }
 
-export async function findUserById(id: string): Promise<PublicUser | undefined> {
-  const [user] = await getDb().select(publicColumns).from(users).where(eq(users.id, id)).limit(1);
-  return user && publicUser(user);
+/**
+ * The user behind an access token, and whether its session is still live (not revoked, not
+ * expired), in one query.
+ */
+export async function findUserAndSession(
+  id: string,
+  sessionId: string,
+): Promise<{ user: PublicUser; sessionLive: boolean } | undefined> {
+  const [row] = await getDb()
+    .select({
+      ...publicColumns,
+      sessionLive: sql<boolean>`(${sessions.revokedAt} is null and ${sessions.expiresAt} > now())`,
+    })
+    .from(users)
+    .leftJoin(sessions, and(eq(sessions.id, sessionId), eq(sessions.userId, users.id)))
+    .where(eq(users.id, id))
+    .limit(1);
+  return row && { user: publicUser(row), sessionLive: row.sessionLive === true };
+}
+
+export async function findPasswordHash(id: string): Promise<string | undefined> {
+  const [row] = await getDb().select({ hash: users.hashedPassword }).from(users).where(eq(users.id, id)).limit(1);
+  return row?.hash;
 }
 
 export async function updatePasswordHash(id: string, hashedPassword: string): Promise<void> {
   await getDb().update(users).set({ hashedPassword }).where(eq(users.id, id));
+}
+
+/** One statement: the new hash, and every session of the user but `keep` revoked. */
+export async function changePassword(id: string, hashedPassword: string, keep: string): Promise<void> {
+  await getDb().execute(sql`
+    with changed as (update users set hashed_password = ${hashedPassword} where id = ${id})
+    update sessions set revoked_at = now()
+    where user_id = ${id} and id <> ${keep} and revoked_at is null`);
 }

@@ -13,6 +13,11 @@ function mediaType(request: Request): { type: string; charset?: string } {
   return { type, charset };
 }
 
+/** True for an OAuth2-style urlencoded form body. */
+export function isForm(request: Request): boolean {
+  return mediaType(request).type === FORM_TYPE;
+}
+
 const tooLarge = () =>
   new HttpError(413, 'payload_too_large', `The request body must be at most ${MAX_BODY_BYTES} bytes.`);
 

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { decodeJwt } from 'jose';
 import { expect, test, withDb } from '../support/fixtures';
 import { signToken, unsignedToken } from '../support/tokens';
 
@@ -62,8 +63,11 @@ test.describe('GET /auth/me and the guard', () => {
 
   test('a token the server signed, checked by the test with the same claims, is accepted (the forger works)', async ({ api, account }) => {
     // Guards the table above: the hand-made tokens fail for the one thing changed, not for being hand-made.
-    const response = await api.get('/auth/me', { headers: bearer(await signToken({ sub: account.id })) });
+    const sid = decodeJwt(account.token).sid;
+    const response = await api.get('/auth/me', { headers: bearer(await signToken({ sub: account.id, sid })) });
     expect(response.status()).toBe(200);
+    // and a token without a session id is refused, even when correctly signed
+    expect((await api.get('/auth/me', { headers: bearer(await signToken({ sub: account.id })) })).status()).toBe(401);
   });
 
   test('a token whose user was deleted gets 401', async ({ api, account }) => {

@@ -1,8 +1,9 @@
-import { dummyHash, needsRehash, hashPassword, verifyPassword } from '@/lib/auth/password';
+import { dummyHash, hashPassword, needsRehash, verifyPassword } from '@/lib/auth/password';
 import { loginForm, loginRequest } from '@/lib/auth/schemas';
-import { issueAccessToken } from '@/lib/auth/tokens';
+import { createSession } from '@/lib/auth/sessions';
+import { tokenResponseBody } from '@/lib/auth/token-response';
 import { findUserByEmail, updatePasswordHash } from '@/lib/auth/users';
-import { readBody } from '@/lib/http/body';
+import { isForm, readBody } from '@/lib/http/body';
 import { HttpError } from '@/lib/http/errors';
 import { json } from '@/lib/http/respond';
 import { handle, otherMethods } from '@/lib/http/route';
@@ -13,12 +14,11 @@ const invalidCredentials = () =>
 
 /**
  * POST /auth/login, JSON {email, password} or the OAuth2 password form (username, password)
- * -> 200 {access_token, token_type: "bearer", expires_in}
+ * -> 200 {access_token, token_type: "bearer", expires_in, refresh_token, refresh_expires_in}
  */
 export const POST = handle(async (request) => {
-  const isForm = request.headers.get('content-type')?.toLowerCase().startsWith('application/x-www-form-urlencoded');
   const body = await readBody(request, { form: true });
-  const { email, password } = isForm ? validate(loginForm, body) : validate(loginRequest, body);
+  const { email, password } = isForm(request) ? validate(loginForm, body) : validate(loginRequest, body);
 
   const user = await findUserByEmail(email);
   // An unknown email is compared against a dummy hash: same work, same time, same answer.
@@ -31,8 +31,7 @@ export const POST = handle(async (request) => {
     // BCRYPT_COST changed since this hash was made: upgrade it now that we hold the password.
     await updatePasswordHash(user.id, await hashPassword(password));
   }
-  const { token, expiresIn } = await issueAccessToken(user.id);
-  return json({ access_token: token, token_type: 'bearer', expires_in: expiresIn });
+  return json(await tokenResponseBody(user.id, await createSession(user.id)));
 });
 
 export const { GET, HEAD, PUT, PATCH, DELETE } = otherMethods('POST');

@@ -1,0 +1,21 @@
+/**
+ * npm run db:prune: deletes what no request needs any more. Schedule it (cron, a CI schedule, a
+ * serverless cron job) daily; nothing in the request path does this work.
+ *   - sessions that expired (their refresh tokens go with them, on delete cascade)
+ *   - sessions revoked more than PRUNE_REVOKED_AFTER ago (default 7d; kept that long for inspection)
+ */
+import { parseDuration } from '../lib/auth/config';
+import { withPool } from './db';
+import { run } from './run';
+
+run(() =>
+  withPool(async (pool, url) => {
+    const keepRevoked = parseDuration(process.env.PRUNE_REVOKED_AFTER ?? '7d', 'PRUNE_REVOKED_AFTER');
+    const sessions = await pool.query(
+      `delete from sessions
+       where expires_at < now() or revoked_at < now() - make_interval(secs => $1)`,
+      [keepRevoked],
+    );
+    console.log(`${url.hostname}${url.pathname}: deleted ${sessions.rowCount} expired or long-revoked session(s).`);
+  }),
+);
