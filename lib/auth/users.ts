@@ -43,3 +43,23 @@ export async function findUserById(id: string): Promise<PublicUser | undefined> 
 export async function updatePasswordHash(id: string, hashedPassword: string): Promise<void> {
   await getDb().update(users).set({ hashedPassword }).where(eq(users.id, id));
 }
+
+/** Every account, oldest first, for the admin CLI (`npm run users -- list`). */
+export async function listUsers(): Promise<PublicUser[]> {
+  return (await getDb().select(publicColumns).from(users).orderBy(users.createdAt, users.email)).map(publicUser);
+}
+
+/**
+ * Activates or deactivates the account with this email (any case); returns it as it was before the
+ * change (so a caller can tell "already inactive"), or undefined when no account has this email.
+ * A deactivated user can no longer log in (403) and their access tokens stop working at once
+ * (requireUser reads is_active on every request).
+ * TODO(sessions): deactivating must also revoke all of the user's sessions (refresh tokens) in the
+ * same transaction, once sessions exist, so that no refresh can mint a new access token.
+ */
+export async function setUserActive(email: string, active: boolean): Promise<PublicUser | undefined> {
+  const user = await findUserByEmail(email.trim());
+  if (!user) return undefined;
+  if (user.isActive !== active) await getDb().update(users).set({ isActive: active }).where(eq(users.id, user.id));
+  return publicUser(user);
+}
