@@ -1,20 +1,17 @@
 import { json } from '@/lib/http/respond';
 import { otherMethods } from '@/lib/http/route';
+import { operations } from '@/lib/openapi/operations';
+
+/** Listed from the same operations /openapi.json documents, so the two never disagree. */
+const index = {
+  service: 'neon-next-auth',
+  endpoints: operations.map((op) => `${op.method.toUpperCase()} ${op.path}`),
+  openapi: '/openapi.json',
+};
 
 /** GET / : what this service is and where to start. No database, no auth: also the benchmark's floor. */
 export async function GET(): Promise<Response> {
-  return json({
-    service: 'neon-next-auth',
-    endpoints: [
-      'POST /auth/register',
-      'POST /auth/login',
-      'POST /auth/refresh',
-      'POST /auth/logout',
-      'POST /auth/password',
-      'GET /auth/me',
-      'GET /health',
-    ],
-  });
+  return json(index);
 }
 
 export const { HEAD, POST, PUT, PATCH, DELETE } = otherMethods('GET');

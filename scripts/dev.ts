@@ -16,7 +16,8 @@ import { startLocalDatabase } from './local-db';
 import { applyMigrations, describeMigrations } from './migrate';
 
 function ensureJwtSecret(): void {
-  if (process.env.JWT_SECRET) return;
+  // A configured key pair (JWT_PRIVATE_KEY) signs instead of a secret: nothing to make then.
+  if (process.env.JWT_SECRET || process.env.JWT_PRIVATE_KEY) return;
   const secret = randomBytes(32).toString('base64url');
   const file = path.join(process.cwd(), '.env.local');
   const existing = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';

@@ -4,6 +4,7 @@
  */
 import { withPool } from './db';
 import { run } from './run';
+import { printTable } from './table';
 
 export const VERIFY_QUERIES = {
   tables: `select table_schema, table_name from information_schema.tables
@@ -15,21 +16,6 @@ export const VERIFY_QUERIES = {
   migrations: `select id, hash, to_timestamp(created_at / 1000) as applied_at
   from drizzle.__drizzle_migrations order by id`,
 };
-
-function printTable(title: string, rows: Record<string, unknown>[]): void {
-  console.log(`\n${title}`);
-  if (rows.length === 0) {
-    console.log('  (none)');
-    return;
-  }
-  const columns = Object.keys(rows[0]!);
-  const cell = (v: unknown) => (v === null ? 'NULL' : v instanceof Date ? v.toISOString() : String(v));
-  const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
-  const line = (values: string[]) => `  ${values.map((v, i) => v.padEnd(widths[i]!)).join(' | ')}`.trimEnd();
-  console.log(line(columns));
-  console.log(line(widths.map((w) => '-'.repeat(w))));
-  for (const row of rows) console.log(line(columns.map((c) => cell(row[c]))));
-}
 
 run(() =>
   withPool(async (pool, url) => {

@@ -12,7 +12,9 @@ const email = z
   .trim()
   .toLowerCase()
   .max(254, 'An email address has at most 254 characters.')
-  .pipe(z.email({ error: 'Enter a valid email address, like name@example.com.' }));
+  .pipe(z.email({ error: 'Enter a valid email address, like name@example.com.' }))
+  // The request side of a pipe documents only its input (a string); say what it must be.
+  .meta({ format: 'email', description: 'Trimmed and lowercased before use.', examples: ['ann@example.com'] });
 
 /** A password being set: NFKC-normalised, then 8+ characters and at most 72 bytes (bcrypt's limit). */
 const newPassword = z
@@ -23,14 +25,20 @@ const newPassword = z
     (p) => passwordBytes(p) <= MAX_PASSWORD_BYTES,
     `Use at most ${MAX_PASSWORD_BYTES} bytes of UTF-8 (bcrypt ignores the rest; accented letters take 2 bytes, emoji 4).`,
   )
-  .refine((p) => !p.includes('\0'), 'A password cannot contain a null character.');
+  .refine((p) => !p.includes('\0'), 'A password cannot contain a null character.')
+  // Refinements do not appear in JSON Schema: state them for the documentation.
+  .meta({
+    minLength: MIN_PASSWORD_LENGTH,
+    description: `At least ${MIN_PASSWORD_LENGTH} characters and at most ${MAX_PASSWORD_BYTES} bytes of UTF-8, after NFKC normalisation; no null character.`,
+  });
 
 /** A password being checked: any string; too long simply does not match. */
 const givenPassword = z
   .string({ error: 'Enter your password.' })
   .min(1, 'Enter your password.')
   .max(1024, 'Passwords are at most 1024 characters.')
-  .transform(normalizePassword);
+  .transform(normalizePassword)
+  .meta({ description: 'Compared after NFKC normalisation.' });
 
 export const registerRequest = z.strictObject({ email, password: newPassword });
 
@@ -93,4 +101,19 @@ export const errorResponse = z.object({
   error: z.string().describe('A stable, machine-readable code.'),
   message: z.string().describe('What went wrong and what to do, for a person.'),
   fields: z.record(z.string(), z.string()).optional().describe('On 422: one message per invalid field.'),
+});
+
+/** One public key of the JWK Set at /.well-known/jwks.json (RFC 7517). */
+const publicJwk = z.object({
+  kty: z.enum(['OKP', 'EC']),
+  crv: z.enum(['Ed25519', 'P-256']),
+  x: z.string(),
+  y: z.string().optional().describe('P-256 keys only.'),
+  kid: z.string().describe('RFC 7638 thumbprint unless the key was configured with its own kid.'),
+  alg: z.enum(['EdDSA', 'ES256']),
+  use: z.literal('sig'),
+});
+
+export const jwksResponse = z.object({
+  keys: z.array(publicJwk).describe('Empty when tokens are signed with HS256 (a shared secret is never published).'),
 });

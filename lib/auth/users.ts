@@ -71,3 +71,28 @@ export async function changePassword(id: string, hashedPassword: string, keep: s
     update sessions set revoked_at = now()
     where user_id = ${id} and id <> ${keep} and revoked_at is null`);
 }
+
+/** Every account, oldest first, for the admin CLI (`npm run users -- list`). */
+export async function listUsers(): Promise<PublicUser[]> {
+  return (await getDb().select(publicColumns).from(users).orderBy(users.createdAt, users.email)).map(publicUser);
+}
+
+/**
+ * Activates or deactivates the account with this email (any case); returns it as it was before the
+ * change (so a caller can tell "already inactive"), or undefined when no account has this email.
+ * A deactivated user can no longer log in (403) and their access tokens stop working at once
+ * (requireUser reads is_active on every request); their sessions are revoked in the same statement,
+ * so that no refresh token can mint a new access token even after reactivation.
+ */
+export async function setUserActive(email: string, active: boolean): Promise<PublicUser | undefined> {
+  const user = await findUserByEmail(email.trim());
+  if (!user) return undefined;
+  if (active) {
+    if (!user.isActive) await getDb().update(users).set({ isActive: true }).where(eq(users.id, user.id));
+  } else {
+    await getDb().execute(sql`
+      with changed as (update users set is_active = false where id = ${user.id})
+      update sessions set revoked_at = now() where user_id = ${user.id} and revoked_at is null`);
+  }
+  return publicUser(user);
+}

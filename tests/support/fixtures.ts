@@ -47,3 +47,22 @@ export const test = base.extend<Fixtures>({
 });
 
 export { expect };
+
+/** Registers a fresh account on any server (a dedicated one, not only the shared one) and logs in. */
+export async function registerAndLogin(baseUrl: string): Promise<{ email: string; id: string; token: string }> {
+  const email = uniqueEmail('account');
+  const body = JSON.stringify({ email, password: PASSWORD });
+  const headers = { 'content-type': 'application/json' };
+  const registered = await fetch(`${baseUrl}/auth/register`, { method: 'POST', headers, body });
+  expect(registered.status).toBe(201);
+  const login = await fetch(`${baseUrl}/auth/login`, { method: 'POST', headers, body });
+  expect(login.status).toBe(200);
+  return { email, id: ((await registered.json()) as { id: string }).id, token: ((await login.json()) as { access_token: string }).access_token };
+}
+
+/** GET /auth/me with this token on this server: its status. */
+export async function meStatus(baseUrl: string, token: string): Promise<number> {
+  const response = await fetch(`${baseUrl}/auth/me`, { headers: { authorization: `Bearer ${token}` } });
+  await response.arrayBuffer();
+  return response.status;
+}

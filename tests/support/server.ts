@@ -34,14 +34,26 @@ export function serverEnv(overrides: Record<string, string | undefined> = {}): N
   return env;
 }
 
-/** Spawns `next start` on a free loopback port; resolves once it answers, or rejects with its output. */
-export async function startServer(env: NodeJS.ProcessEnv, { waitFor = '/health' } = {}): Promise<TestServer> {
+/**
+ * Spawns `next start` on a free loopback port (or, with `standalone`, `node <dir>/server.js`, the
+ * self-hosting output); resolves once it answers, or rejects with its output.
+ */
+export async function startServer(
+  env: NodeJS.ProcessEnv,
+  { waitFor = '/health', standalone }: { waitFor?: string; standalone?: string } = {},
+): Promise<TestServer> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, [NEXT_BIN, 'start', '-H', '127.0.0.1', '-p', String(port)], {
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = standalone
+    ? spawn(process.execPath, [path.join(standalone, 'server.js')], {
+        env: { ...env, PORT: String(port), HOSTNAME: '127.0.0.1' },
+        cwd: standalone,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
+    : spawn(process.execPath, [NEXT_BIN, 'start', '-H', '127.0.0.1', '-p', String(port)], {
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
   let output = '';
   child.stdout?.on('data', (chunk) => (output += chunk));
   child.stderr?.on('data', (chunk) => (output += chunk));
@@ -55,7 +67,7 @@ export async function startServer(env: NodeJS.ProcessEnv, { waitFor = '/health' 
 
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`next start exited with ${child.exitCode}:\n${output}`);
+    if (child.exitCode !== null) throw new Error(`the server exited with ${child.exitCode}:\n${output}`);
     try {
       const response = await fetch(url + waitFor);
       await response.arrayBuffer();
@@ -65,7 +77,7 @@ export async function startServer(env: NodeJS.ProcessEnv, { waitFor = '/health' 
     }
   }
   await stop();
-  throw new Error(`next start did not answer within 30 s:\n${output}`);
+  throw new Error(`the server did not answer within 30 s:\n${output}`);
 }
 
 /** Runs `next start` expecting it to exit (bad configuration); resolves with its exit code and output. */

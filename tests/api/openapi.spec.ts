@@ -1,0 +1,110 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Validator } from '@seriousme/openapi-schema-validator';
+import { expect, test } from '../support/fixtures';
+
+type Document = { openapi: string; paths: Record<string, Record<string, unknown>>; components: { securitySchemes: object } };
+
+const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+
+/**
+ * The URL path of every route handler under app/: folders are segments, (groups) are dropped, [param]
+ * becomes {param}. Catch-alls ([...path]) are skipped: the JSON 404 for unknown paths is no operation.
+ */
+function appRoutes(): string[] {
+  const appDir = path.join(process.cwd(), 'app');
+  const files = fs.readdirSync(appDir, { recursive: true, encoding: 'utf8' }).filter((f) => /(^|\/)route\.tsx?$/.test(f));
+  const routes: string[] = [];
+  for (const file of files) {
+    const segments = path.dirname(file).split(path.sep).filter((s) => s !== '.' && !/^\(.*\)$/.test(s));
+    if (segments.some((s) => s.startsWith('[...') || s.startsWith('[[...'))) continue;
+    routes.push('/' + segments.map((s) => s.replace(/^\[(.+)\]$/, '{$1}')).join('/'));
+  }
+  return routes.sort();
+}
+
+test.describe('GET /openapi.json', () => {
+  test('is a valid OpenAPI 3.1 document', async ({ api }) => {
+    const response = await api.get('/openapi.json');
+    expect(response.status()).toBe(200);
+    expect(response.headers()['content-type']).toContain('application/json');
+    const document = (await response.json()) as Document;
+    expect(document.openapi).toBe('3.1.0');
+    const result = await new Validator().validate(document);
+    expect(result.errors ?? []).toEqual([]);
+    expect(result.valid).toBe(true);
+  });
+
+  test('the validator does catch a broken document (so "valid" above means something)', async ({ api }) => {
+    const document = (await (await api.get('/openapi.json')).json()) as Document;
+    document.paths['/broken'] = { get: { responses: { 200: { content: 'nope' } } } };
+    expect((await new Validator().validate(document)).valid).toBe(false);
+  });
+
+  test('documents every route under app/ with exactly the methods the server answers', async ({ api, account }) => {
+    const document = (await (await api.get('/openapi.json')).json()) as Document;
+    const routes = appRoutes();
+    expect(routes).toEqual(expect.arrayContaining(['/', '/auth/login', '/auth/me', '/.well-known/jwks.json', '/openapi.json']));
+    // And nothing documented that no route file serves.
+    expect(Object.keys(document.paths).sort()).toEqual(routes);
+
+    for (const route of routes) {
+      const url = route.replace(/\{[^}]+\}/g, '00000000-0000-4000-8000-000000000000');
+      const answered: string[] = [];
+      for (const method of METHODS) {
+        // With a valid token, so that protected paths get past proxy.ts to the route's own answer.
+        const response = await api.fetch(url, { method, headers: { authorization: `Bearer ${account.token}` } });
+        if (response.status() !== 405) answered.push(method.toLowerCase());
+      }
+      expect(Object.keys(document.paths[route]!).sort(), `methods of ${route}`).toEqual(answered.sort());
+    }
+  });
+
+  test('request bodies come from the zod schemas, on their input side', async ({ api }) => {
+    const document = (await (await api.get('/openapi.json')).json()) as {
+      paths: Record<string, Record<string, { requestBody?: { content: Record<string, unknown> }; security?: unknown }>>;
+      components: { schemas: Record<string, { properties: Record<string, Record<string, unknown>>; required: string[]; additionalProperties?: boolean }> };
+    };
+    const { schemas } = document.components;
+    // registerRequest: strict object, the email pipe's input (with the format stated), the password rule.
+    expect(schemas.RegisterRequest).toMatchObject({
+      required: ['email', 'password'],
+      additionalProperties: false,
+      properties: { email: { type: 'string', format: 'email', maxLength: 254 }, password: { type: 'string', minLength: 8 } },
+    });
+    // loginForm's transform (username -> email) is not shown: clients send username.
+    expect(schemas.LoginForm!.required).toEqual(['username', 'password']);
+    expect(Object.keys(document.paths['/auth/login']!.post!.requestBody!.content).sort()).toEqual([
+      'application/json',
+      'application/x-www-form-urlencoded',
+    ]);
+    expect(schemas.Error).toMatchObject({ required: ['error', 'message'] });
+    expect(schemas.User!.required).toEqual(['id', 'email', 'is_active', 'created_at']);
+    expect(document.paths['/auth/me']!.get!.security).toEqual([{ bearerAuth: [] }]);
+    expect(document.paths['/auth/login']!.post!.security).toBeUndefined();
+  });
+
+  test('declares the bearer security scheme and the error shape on every operation', async ({ api }) => {
+    const document = (await (await api.get('/openapi.json')).json()) as {
+      paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: { $ref?: string } }> }> }>>;
+      components: { securitySchemes: Record<string, unknown> };
+    };
+    expect(document.components.securitySchemes).toEqual({
+      bearerAuth: expect.objectContaining({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }),
+    });
+    for (const [route, item] of Object.entries(document.paths)) {
+      for (const [method, operation] of Object.entries(item)) {
+        const error = operation.responses['500']?.content?.['application/json']?.schema;
+        expect(error, `${method} ${route}`).toEqual({ $ref: '#/components/schemas/Error' });
+      }
+    }
+  });
+
+  test('GET / lists the same operations', async ({ api }) => {
+    const document = (await (await api.get('/openapi.json')).json()) as Document;
+    const operations = Object.entries(document.paths).flatMap(([route, item]) => Object.keys(item).map((m) => `${m.toUpperCase()} ${route}`));
+    const index = (await (await api.get('/')).json()) as { endpoints: string[]; openapi: string };
+    expect(index.endpoints.sort()).toEqual(operations.sort());
+    expect(index.openapi).toBe('/openapi.json');
+  });
+});

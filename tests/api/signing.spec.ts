@@ -1,0 +1,155 @@
+import { generateKeyPairSync } from 'node:crypto';
+import {
+  calculateJwkThumbprint,
+  decodeJwt,
+  createRemoteJWKSet,
+  decodeProtectedHeader,
+  exportJWK,
+  exportPKCS8,
+  generateKeyPair,
+  jwtVerify,
+  SignJWT,
+} from 'jose';
+import { readAuthConfig } from '../../lib/auth/config';
+import { expect, meStatus, registerAndLogin, test } from '../support/fixtures';
+import { serverEnv, startServer, type TestServer } from '../support/server';
+
+const ISSUER = 'neon-next-auth';
+const AUDIENCE = 'neon-next-auth-api';
+
+/** A dedicated server signing with a private key: no JWT_SECRET at all, so it must not need one. */
+function keyServer(privateKey: string, retired?: string): Promise<TestServer> {
+  return startServer(serverEnv({ JWT_SECRET: undefined, JWT_PRIVATE_KEY: privateKey, JWT_RETIRED_PUBLIC_KEYS: retired }));
+}
+
+async function withServer<T>(server: TestServer, work: (server: TestServer) => Promise<T>): Promise<T> {
+  try {
+    return await work(server);
+  } finally {
+    await server.stop();
+  }
+}
+
+const verifyRemotely = (server: TestServer, token: string) =>
+  jwtVerify(token, createRemoteJWKSet(new URL(`${server.url}/.well-known/jwks.json`)), { issuer: ISSUER, audience: AUDIENCE });
+
+test.describe('HS256 (the default)', () => {
+  test('publishes an empty JWK Set, cacheable but never sniffed', async ({ api }) => {
+    const response = await api.get('/.well-known/jwks.json');
+    expect(response.status()).toBe(200);
+    expect(await response.json()).toEqual({ keys: [] });
+    expect(response.headers()['cache-control']).toBe('public, max-age=300');
+    expect(response.headers()['x-content-type-options']).toBe('nosniff');
+  });
+
+  test('tokens are HS256 with no kid', async ({ account }) => {
+    expect(decodeProtectedHeader(account.token)).toEqual({ alg: 'HS256', typ: 'at+jwt' });
+  });
+});
+
+test.describe('asymmetric signing with JWT_PRIVATE_KEY', () => {
+  test('Ed25519 PEM: EdDSA tokens with a kid that verify against the served JWKS; HS256 tokens are refused', async () => {
+    const { privateKey, publicKey } = await generateKeyPair('EdDSA', { extractable: true });
+    const kid = await calculateJwkThumbprint(await exportJWK(publicKey));
+    await withServer(await keyServer(await exportPKCS8(privateKey)), async (server) => {
+      const account = await registerAndLogin(server.url);
+      expect(decodeProtectedHeader(account.token)).toEqual({ alg: 'EdDSA', typ: 'at+jwt', kid });
+
+      const jwks = await fetch(`${server.url}/.well-known/jwks.json`);
+      expect(await jwks.json()).toEqual({ keys: [{ ...(await exportJWK(publicKey)), kid, alg: 'EdDSA', use: 'sig' }] });
+      const { payload } = await verifyRemotely(server, account.token);
+      expect(payload.sub).toBe(account.id);
+      expect(await meStatus(server.url, account.token)).toBe(200);
+
+      // A well-formed HS256 token with the old shared secret: refused (only the key's algorithm counts).
+      const hs256 = await new SignJWT({ sid: decodeJwt(account.token).sid })
+        .setProtectedHeader({ alg: 'HS256', typ: 'at+jwt' })
+        .setSubject(account.id)
+        .setIssuer(ISSUER)
+        .setAudience(AUDIENCE)
+        .setIssuedAt()
+        .setExpirationTime('5m')
+        .setJti(crypto.randomUUID())
+        .sign(new TextEncoder().encode(process.env.TEST_JWT_SECRET));
+      expect(await meStatus(process.env.TEST_BASE_URL!, hs256)).toBe(200); // the HS256 server takes it ...
+      expect(await meStatus(server.url, hs256)).toBe(401); // ... this one does not.
+      // Nor one with the right kid but HS256 keyed with the public key (the classic confusion attack).
+      const confused = await new SignJWT({})
+        .setProtectedHeader({ alg: 'HS256', typ: 'at+jwt', kid })
+        .setSubject(account.id)
+        .setIssuer(ISSUER)
+        .setAudience(AUDIENCE)
+        .setIssuedAt()
+        .setExpirationTime('5m')
+        .setJti(crypto.randomUUID())
+        .sign(new TextEncoder().encode(JSON.stringify(await exportJWK(publicKey))));
+      expect(await meStatus(server.url, confused)).toBe(401);
+    });
+  });
+
+  test('rotation: a retired key still verifies until it is removed from JWT_RETIRED_PUBLIC_KEYS', async () => {
+    const old = await generateKeyPair('EdDSA', { extractable: true });
+    const oldPublicJwk = await exportJWK(old.publicKey);
+    const oldToken = await withServer(await keyServer(await exportPKCS8(old.privateKey)), async (server) => {
+      return (await registerAndLogin(server.url)).token;
+    });
+
+    // The new key is a P-256 private JWK with its own kid; the old public key is retired.
+    const next = await generateKeyPair('ES256', { extractable: true });
+    const nextJwk = JSON.stringify({ ...(await exportJWK(next.privateKey)), kid: 'key-2' });
+    await withServer(await keyServer(nextJwk, JSON.stringify([oldPublicJwk])), async (server) => {
+      expect(await meStatus(server.url, oldToken)).toBe(200);
+      await verifyRemotely(server, oldToken);
+      const fresh = await registerAndLogin(server.url);
+      expect(decodeProtectedHeader(fresh.token)).toEqual({ alg: 'ES256', typ: 'at+jwt', kid: 'key-2' });
+      await verifyRemotely(server, fresh.token);
+      const { keys } = (await (await fetch(`${server.url}/.well-known/jwks.json`)).json()) as { keys: { kid: string; d?: string }[] };
+      expect(keys.map((k) => k.kid)).toEqual(['key-2', await calculateJwkThumbprint(oldPublicJwk)]);
+      expect(keys.every((k) => k.d === undefined)).toBe(true); // never the private part
+    });
+
+    // Retired key removed: the old token fails at the server and for remote verifiers.
+    await withServer(await keyServer(nextJwk), async (server) => {
+      expect(await meStatus(server.url, oldToken)).toBe(401);
+      await expect(verifyRemotely(server, oldToken)).rejects.toThrow(/no applicable key/i);
+    });
+  });
+});
+
+test.describe('signing key settings', () => {
+  const base = { BCRYPT_COST: '10' };
+
+  test('JWT_SECRET is not needed with a private key; the key decides the algorithm', async () => {
+    const { privateKey } = await generateKeyPair('ES256', { extractable: true });
+    const pem = await exportPKCS8(privateKey);
+    const config = readAuthConfig({ ...base, JWT_PRIVATE_KEY: pem });
+    expect(config.signing.alg).toBe('ES256');
+  });
+
+  test('a PEM stored on one line with literal \\n works', async () => {
+    const { privateKey } = await generateKeyPair('EdDSA', { extractable: true });
+    const oneLine = (await exportPKCS8(privateKey)).trim().replace(/\n/g, '\\n');
+    expect(readAuthConfig({ ...base, JWT_PRIVATE_KEY: oneLine }).signing.alg).toBe('EdDSA');
+  });
+
+  test('unsupported or unreadable keys are refused with what to use', () => {
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+    expect(() => readAuthConfig({ ...base, JWT_PRIVATE_KEY: rsa })).toThrow(/rsa key; only Ed25519 \(EdDSA\) and P-256 \(ES256\)/);
+    const p384 = generateKeyPairSync('ec', { namedCurve: 'P-384' }).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+    expect(() => readAuthConfig({ ...base, JWT_PRIVATE_KEY: p384 })).toThrow(/secp384r1 key/);
+    expect(() => readAuthConfig({ ...base, JWT_PRIVATE_KEY: 'not a key' })).toThrow(/JWT_PRIVATE_KEY is not a usable private key/);
+    expect(() => readAuthConfig({ ...base, JWT_PRIVATE_KEY: '{"kty":' })).toThrow(/not valid JSON/);
+  });
+
+  test('retired keys need a current key, and must not repeat it', async () => {
+    const { privateKey, publicKey } = await generateKeyPair('EdDSA', { extractable: true });
+    const retired = JSON.stringify({ keys: [await exportJWK(publicKey)] });
+    expect(() => readAuthConfig({ ...base, JWT_SECRET: 'x'.repeat(32), JWT_RETIRED_PUBLIC_KEYS: retired })).toThrow(
+      /JWT_RETIRED_PUBLIC_KEYS is set but JWT_PRIVATE_KEY is not/,
+    );
+    const pem = await exportPKCS8(privateKey);
+    expect(() => readAuthConfig({ ...base, JWT_PRIVATE_KEY: pem, JWT_RETIRED_PUBLIC_KEYS: retired })).toThrow(
+      /share the kid/,
+    );
+  });
+});
