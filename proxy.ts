@@ -1,5 +1,6 @@
 import { NextResponse, type NextRequest } from 'next/server';
 import { requireToken } from '@/lib/auth/guard';
+import { withCors } from '@/lib/http/cors';
 import { toErrorResponse } from '@/lib/http/route';
 
 /**
@@ -11,10 +12,12 @@ import { toErrorResponse } from '@/lib/http/route';
  * headers a client sends are deleted all the same, so that no code downstream can be fooled by one.
  */
 export async function proxy(request: NextRequest): Promise<Response> {
+  // CORS preflights carry no credentials by design; the route answers them.
+  if (request.method === 'OPTIONS') return NextResponse.next();
   try {
     await requireToken(request);
   } catch (error) {
-    return toErrorResponse(error, request);
+    return withCors(request, toErrorResponse(error, request));
   }
   const forged = [...request.headers.keys()].filter((name) => IDENTITY_HEADER.test(name));
   if (forged.length === 0) return NextResponse.next();

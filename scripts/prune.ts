@@ -3,6 +3,7 @@
  * serverless cron job) daily; nothing in the request path does this work.
  *   - sessions that expired (their refresh tokens go with them, on delete cascade)
  *   - sessions revoked more than PRUNE_REVOKED_AFTER ago (default 7d; kept that long for inspection)
+ *   - rate-limit rows untouched for a day (every window and back-off is shorter than that)
  */
 import { parseDuration } from '../lib/auth/config';
 import { withPool } from './db';
@@ -16,6 +17,7 @@ run(() =>
        where expires_at < now() or revoked_at < now() - make_interval(secs => $1)`,
       [keepRevoked],
     );
-    console.log(`${url.hostname}${url.pathname}: deleted ${sessions.rowCount} expired or long-revoked session(s).`);
+    const limits = await pool.query(`delete from rate_limits where updated_at < now() - interval '1 day'`);
+    console.log(`${url.hostname}${url.pathname}: deleted ${sessions.rowCount} expired or long-revoked session(s) and ${limits.rowCount} stale rate-limit row(s).`);
   }),
 );

@@ -24,4 +24,4 @@ export async function GET(): Promise<Response> {
   }
 }
 
-export const { HEAD, POST, PUT, PATCH, DELETE } = otherMethods('GET');
+export const { HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = otherMethods('GET');

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { boolean, index, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { boolean, index, integer, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
 export const users = pgTable(
   'users',
@@ -56,3 +56,16 @@ export const refreshTokens = pgTable(
   },
   (table) => [index('refresh_tokens_session_id_idx').on(table.sessionId)],
 );
+
+/**
+ * Rate-limit counters, in PostgreSQL so that every server instance (serverless functions included)
+ * shares them. One row per key, e.g. `login:ip:<address>` or `login:account:<sha256 of email>`.
+ */
+export const rateLimits = pgTable('rate_limits', {
+  key: text('key').primaryKey(),
+  hits: integer('hits').notNull(),
+  windowStartedAt: timestamp('window_started_at', { withTimezone: true }).notNull().defaultNow(),
+  /** Failed-login back-off: no attempt for this account is checked before this moment. */
+  blockedUntil: timestamp('blocked_until', { withTimezone: true }),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});

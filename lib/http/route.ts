@@ -1,7 +1,8 @@
 import type { NextRequest } from 'next/server';
 import { describeForLog, isDatabaseUnavailable, stackForLog } from '../db/errors';
 import { HttpError, internalError, methodNotAllowed, serviceUnavailable } from './errors';
-import { errorResponse } from './respond';
+import { preflight, withCors } from './cors';
+import { errorResponse, SECURITY_HEADERS } from './respond';
 
 type Handler = (request: NextRequest) => Promise<Response>;
 
@@ -21,22 +22,25 @@ export function toErrorResponse(error: unknown, request: Request): Response {
   return errorResponse(internalError());
 }
 
-/** Wraps a route handler so that it always answers JSON, whatever it throws. */
+/** Wraps a route handler so that it always answers JSON, whatever it throws (and CORS, if on). */
 export function handle(handler: Handler): Handler {
   return async (request) => {
     try {
-      return await handler(request);
+      return withCors(request, await handler(request));
     } catch (error) {
-      return toErrorResponse(error, request);
+      return withCors(request, toErrorResponse(error, request));
     }
   };
 }
 
 /**
- * JSON 405 (with Allow) for the methods a route does not implement; without these Next.js answers an
- * empty 405. Use: `export const { GET, PUT, PATCH, DELETE, HEAD } = otherMethods('POST');`
+ * JSON 405 (with Allow) for the methods a route does not implement (without these Next.js answers an
+ * empty 405), and OPTIONS for CORS preflights.
+ * Use: `export const { GET, HEAD, PUT, PATCH, DELETE, OPTIONS } = otherMethods('POST');`
  */
-export function otherMethods(...allowed: Method[]): Record<Method, Handler> {
-  const answer = async () => errorResponse(methodNotAllowed(allowed));
-  return Object.fromEntries(METHODS.map((m) => [m, answer])) as unknown as Record<Method, Handler>;
+export function otherMethods(...allowed: Method[]): Record<Method | 'OPTIONS', Handler> {
+  const answer: Handler = async (request) => withCors(request, errorResponse(methodNotAllowed(allowed)));
+  const handlers = Object.fromEntries(METHODS.map((m) => [m, answer])) as Record<Method | 'OPTIONS', Handler>;
+  handlers.OPTIONS = async (request) => preflight(request, allowed, SECURITY_HEADERS);
+  return handlers;
 }

@@ -1,9 +1,11 @@
 import { dummyHash, hashPassword, needsRehash, verifyPassword } from '@/lib/auth/password';
+import { checkLogin, clearLoginFailures, recordLoginFailure } from '@/lib/auth/rate-limit';
 import { loginForm, loginRequest } from '@/lib/auth/schemas';
 import { createSession } from '@/lib/auth/sessions';
 import { tokenResponseBody } from '@/lib/auth/token-response';
 import { findUserByEmail, updatePasswordHash } from '@/lib/auth/users';
 import { isForm, readBody } from '@/lib/http/body';
+import { clientAddress } from '@/lib/http/client-address';
 import { HttpError } from '@/lib/http/errors';
 import { json } from '@/lib/http/respond';
 import { handle, otherMethods } from '@/lib/http/route';
@@ -20,10 +22,15 @@ export const POST = handle(async (request) => {
   const body = await readBody(request, { form: true });
   const { email, password } = isForm(request) ? validate(loginForm, body) : validate(loginRequest, body);
 
+  const { failures } = await checkLogin(clientAddress(request), email);
   const user = await findUserByEmail(email);
   // An unknown email is compared against a dummy hash: same work, same time, same answer.
   const matches = await verifyPassword(password, user?.hashedPassword ?? (await dummyHash()));
-  if (!user || !matches) throw invalidCredentials();
+  if (!user || !matches) {
+    await recordLoginFailure(email);
+    throw invalidCredentials();
+  }
+  if (failures > 0) await clearLoginFailures(email);
   // Only someone who knows the password learns that the account is disabled.
   if (!user.isActive) throw new HttpError(403, 'inactive_user', 'This account is deactivated.');
 
@@ -34,4 +41,4 @@ export const POST = handle(async (request) => {
   return json(await tokenResponseBody(user.id, await createSession(user.id)));
 });
 
-export const { GET, HEAD, PUT, PATCH, DELETE } = otherMethods('POST');
+export const { GET, HEAD, PUT, PATCH, DELETE, OPTIONS } = otherMethods('POST');

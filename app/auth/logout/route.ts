@@ -20,4 +20,4 @@ export const POST = handle(async (request) => {
   return noContent();
 });
 
-export const { GET, HEAD, PUT, PATCH, DELETE } = otherMethods('POST');
+export const { GET, HEAD, PUT, PATCH, DELETE, OPTIONS } = otherMethods('POST');
