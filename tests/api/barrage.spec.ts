@@ -1,0 +1,170 @@
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import net from 'node:net';
+import { decodeJwt, SignJWT } from 'jose';
+import { expect, PASSWORD, test, withDb } from '../support/fixtures';
+import { signToken, unsignedToken } from '../support/tokens';
+
+/**
+ * Several hundred malformed requests to every route. Every answer must be a 4xx in the standard JSON
+ * shape, the server must stay up, and the users table must hold exactly the rows that the few valid
+ * requests mixed in created.
+ */
+type Probe = { name: string; method: string; path: string; headers?: Record<string, string>; body?: string | Buffer };
+
+const POST_ROUTES = ['/auth/register', '/auth/login', '/auth/refresh', '/auth/logout', '/auth/password'];
+const TAG = 'barrage';
+
+const badJson = ['{', '{"email":', 'nul', '[1,2', '{"a":1}}', "{'email':'a'}", 'undefined', '\u0000', '{"email":"a"', '"', '{"__proto__":', '0x1F', 'NaN', '{"email":"\\ud800"', ''];
+
+const badEmails: unknown[] = [
+  1, true, null, [], {}, '', ' ', '@', 'a@', '@b.co', 'a@b', `${TAG}@`, `${TAG}@@x.co`, `${TAG} x@x.co`,
+  `${TAG}\u0000@x.co`, `${TAG}@exa\u0000mple.com`, `ü${TAG}@exämple.com`, `${TAG}\u202e@x.co`, `${TAG}\u200d@x.co`,
+  `${TAG}😀@x.co`, `${TAG}＠x.co`, `"${TAG}"@x.co`, `${TAG}@x..co`, `${TAG}@-x.co`, `${'a'.repeat(250)}${TAG}@x.co`,
+  `${TAG}' OR 1=1 --@x.co`, `${TAG}@x.co'; drop table users; --`, `${TAG}@x.co\r\nX-Injected: 1`, `<script>${TAG}</script>@x.co`,
+  `${TAG}@x.co\n`, `${TAG}@[127.0.0.1]`, `${TAG}%40x.co`,
+];
+const badPasswords: unknown[] = [1, true, null, [], {}, '', 'short', 'x'.repeat(73), '\u0000'.repeat(10), `pass\u0000word-${TAG}`, '🔑'.repeat(19), 'é'.repeat(37)];
+
+function deep(depth: number): string {
+  return `${'{"email":'.repeat(depth)}1${'}'.repeat(depth)}`;
+}
+
+async function badTokens(account: { id: string; token: string }): Promise<[string, string][]> {
+  const sid = decodeJwt(account.token).sid as string;
+  const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const now = Math.floor(Date.now() / 1000);
+  const claims = { sub: account.id, sid };
+  return [
+    ['alg none', unsignedToken({ ...claims, iss: 'neon-next-auth', aud: 'neon-next-auth-api', exp: now + 600 })],
+    ['HS512', await signToken(claims, { alg: 'HS512' })],
+    ['RS256', await new SignJWT({ ...claims, iss: 'neon-next-auth', aud: 'neon-next-auth-api', jti: randomUUID() }).setProtectedHeader({ alg: 'RS256', typ: 'at+jwt' }).setIssuedAt().setExpirationTime('5m').sign(rsa.privateKey)],
+    ['unknown kid', await new SignJWT({ ...claims, iss: 'neon-next-auth', aud: 'neon-next-auth-api', jti: randomUUID() }).setProtectedHeader({ alg: 'HS256', typ: 'at+jwt', kid: 'nope' }).setIssuedAt().setExpirationTime('5m').sign(new TextEncoder().encode('k'.repeat(40)))],
+    ['another secret', await signToken(claims, { secret: 'another secret that is long enough!!' })],
+    ['expired', await signToken(claims, { expiresIn: -120 })],
+    ['not yet valid', await signToken({ ...claims, nbf: now + 3600 })],
+    ['expired long ago, iat in the future', await signToken({ ...claims, exp: now - 60, iat: now + 3600 })],
+    ['sub not a uuid', await signToken({ sub: "' or 1=1 --", sid })],
+    ['sid not a uuid', await signToken({ sub: account.id, sid: 'x' })],
+    ['no sid', await signToken({ sub: account.id })],
+    ['unknown user', await signToken({ sub: randomUUID(), sid })],
+    ['truncated', account.token.slice(0, -10)],
+    ['tampered header', `e30.${account.token.split('.').slice(1).join('.')}`],
+    ['empty parts', '..'],
+    ['huge', 'a'.repeat(8000)],
+  ];
+}
+
+const AUTH_HEADERS = ['Bearer', 'Bearer  ', 'Bearer a b', 'bearer', 'Basic dXNlcjpwYXNz', 'Digest x', 'Bearer %00', 'Bearer {"a":1}', 'Bearer ' + 'x'.repeat(5000) + ' y', 'Token abc'];
+
+function probes(tokens: [string, string][]): Probe[] {
+  const list: Probe[] = [];
+  const json = (body: string) => ({ 'content-type': 'application/json' }) as Record<string, string>;
+  for (const path of POST_ROUTES) {
+    for (const body of badJson) list.push({ name: `${path} invalid JSON ${JSON.stringify(body)}`, method: 'POST', path, headers: json(body), body });
+    for (const email of badEmails) list.push({ name: `${path} email ${JSON.stringify(email)?.slice(0, 40)}`, method: 'POST', path, headers: json(''), body: JSON.stringify({ email, password: PASSWORD, refresh_token: email, current_password: email, new_password: 1 }) });
+    for (const password of badPasswords) list.push({ name: `${path} password ${JSON.stringify(password)?.slice(0, 40)}`, method: 'POST', path, headers: json(''), body: JSON.stringify({ email: `x-${TAG}@`, password, refresh_token: password, current_password: password, new_password: password }) });
+    list.push(
+      { name: `${path} missing fields`, method: 'POST', path, headers: json(''), body: '{}' },
+      { name: `${path} extra field`, method: 'POST', path, headers: json(''), body: JSON.stringify({ email: `x-${TAG}@x.co`, password: 'x', is_admin: true, scope: 'root' }) },
+      { name: `${path} array`, method: 'POST', path, headers: json(''), body: '[]' },
+      { name: `${path} deep nesting`, method: 'POST', path, headers: json(''), body: deep(2000) },
+      { name: `${path} very deep nesting`, method: 'POST', path, headers: json(''), body: '['.repeat(8000) + ']'.repeat(8000) },
+      { name: `${path} 17 KiB`, method: 'POST', path, headers: json(''), body: JSON.stringify({ email: `${TAG}@x.co`, password: 'p'.repeat(17 * 1024) }) },
+      { name: `${path} 1 MiB`, method: 'POST', path, headers: json(''), body: Buffer.alloc(1024 * 1024, 'a') },
+      { name: `${path} invalid UTF-8`, method: 'POST', path, headers: json(''), body: Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]) },
+      { name: `${path} latin1 charset`, method: 'POST', path, headers: { 'content-type': 'application/json; charset=latin1' }, body: '{}' },
+    );
+    for (const type of ['text/plain', 'application/xml', 'multipart/form-data; boundary=x', 'application/jsonx', 'json', '']) {
+      list.push({ name: `${path} content type ${JSON.stringify(type)}`, method: 'POST', path, headers: type ? { 'content-type': type } : {}, body: '{"email":"a"}' });
+    }
+    list.push({ name: `${path} no body at all`, method: 'POST', path, headers: {} });
+    list.push({ name: `${path} duplicate form fields`, method: 'POST', path, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'username=a&username=b&password=x&grant_type=password&grant_type=refresh_token' });
+  }
+  for (const path of ['/auth/me', '/auth/logout', '/auth/password']) {
+    const method = path === '/auth/me' ? 'GET' : 'POST';
+    for (const [name, token] of tokens) list.push({ name: `${path} token ${name}`, method, path, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: method === 'POST' ? '{}' : undefined });
+    for (const header of AUTH_HEADERS) list.push({ name: `${path} Authorization ${JSON.stringify(header.slice(0, 30))}`, method, path, headers: { authorization: header, 'content-type': 'application/json' }, body: method === 'POST' ? '{}' : undefined });
+  }
+  for (const [path, method] of [['/auth/register', 'GET'], ['/auth/me', 'DELETE'], ['/health', 'POST'], ['/', 'PATCH'], ['/openapi.json', 'PUT'], ['/auth', 'GET'], ['/../etc/passwd', 'GET'], ['/auth/%00', 'POST'], ['/auth/login%2f..', 'POST']] as const) {
+    list.push({ name: `${method} ${path}`, method, path, headers: { 'content-type': 'application/json' }, body: method === 'GET' ? undefined : '{}' });
+  }
+  return list;
+}
+
+/** Raw HTTP for what fetch refuses to send: CR/LF and NUL in headers, a lying Content-Length. */
+function rawRequest(base: URL, request: string): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = net.connect(Number(base.port), base.hostname, () => socket.end(request));
+    let answer = '';
+    socket.setTimeout(10_000, () => socket.destroy());
+    socket.on('data', (chunk) => (answer += chunk));
+    socket.on('close', () => resolve(answer));
+    socket.on('error', () => resolve(answer));
+  });
+}
+
+test('a barrage of malformed requests gets only 4xx JSON answers, and writes nothing', async ({ api, account }) => {
+  test.setTimeout(180_000);
+  const base = new URL(process.env.TEST_BASE_URL!);
+  const list = probes(await badTokens(account));
+  const failures: string[] = [];
+  const statuses = new Map<number, number>();
+
+  // A few valid requests in the mix, whose rows must be there at the end, and no others.
+  const valid = Array.from({ length: 5 }, (_, i) => `valid-${i}-${randomUUID().slice(0, 6)}@${TAG}.example`);
+  const injectionPasswords = ["'; drop table users; --", '" OR ""="', '\u0000'.slice(1) + 'ok-password-😀', 'Robert\'); DROP TABLE users;--', '${jndi:ldap://x}'];
+
+  let i = 0;
+  const worker = async () => {
+    for (let probe = list[i++]; probe; probe = list[i++]) {
+      const response = await api.fetch(probe.path, { method: probe.method, headers: probe.headers, data: probe.body, failOnStatusCode: false, maxRedirects: 0 });
+      const status = response.status();
+      statuses.set(status, (statuses.get(status) ?? 0) + 1);
+      let body: unknown;
+      try {
+        body = await response.json();
+      } catch {
+        body = undefined;
+      }
+      const shaped = !!body && typeof (body as { error?: unknown }).error === 'string' && typeof (body as { message?: unknown }).message === 'string';
+      if (status < 400 || status > 499 || !shaped) failures.push(`${probe.name}: ${status} ${JSON.stringify(body)?.slice(0, 120)}`);
+    }
+  };
+  await Promise.all([worker(), worker(), worker(), worker()]);
+
+  for (const [n, email] of valid.entries()) {
+    const response = await api.post('/auth/register', { data: { email, password: injectionPasswords[n]! } });
+    expect(response.status()).toBe(201);
+  }
+
+  const raw = [
+    `POST /auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 5\r\n\r\n{"a":1, "b": 2}`,
+    `POST /auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\nConnection: close\r\n\r\n{}`,
+    `GET /auth/me HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer a\u0000b\r\nConnection: close\r\n\r\n`,
+    `GET /auth/me HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer a\rX-User-Id: 1\r\nConnection: close\r\n\r\n`,
+    `POST /auth/register HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Type: application/json\r\nConnection: close\r\n\r\nzz\r\n{}\r\n0\r\n\r\n`,
+    `POST /auth/register HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 3\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{}`,
+  ];
+  for (const request of raw) {
+    const answer = await rawRequest(base, request);
+    const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1] ?? 0);
+    statuses.set(status, (statuses.get(status) ?? 0) + 1);
+    // Node's HTTP parser answers some of these itself (400, without a body); what matters is no 5xx and no hang.
+    if (status < 400 || status > 499) failures.push(`raw ${JSON.stringify(request.slice(0, 60))}: ${answer.slice(0, 80)}`);
+  }
+
+  const tried = list.length + raw.length;
+  const fiveHundreds = [...statuses].filter(([s]) => s >= 500).reduce((n, [, c]) => n + c, 0);
+  test.info().annotations.push({ type: 'figure', description: `barrage: ${tried} malformed requests, ${fiveHundreds} answered 5xx, statuses ${JSON.stringify(Object.fromEntries(statuses))}` });
+  expect(tried).toBeGreaterThan(300);
+  expect(failures).toEqual([]);
+
+  // The server is still up and still serves.
+  expect((await api.get('/health')).status()).toBe(200);
+  expect((await api.get('/auth/me', { headers: { authorization: `Bearer ${account.token}` } })).status()).toBe(200);
+  const rows = await withDb(async (db) => (await db.query(`select email from users where email ilike $1 order by email`, [`%${TAG}%`])).rows.map((r) => r.email));
+  expect(rows).toEqual([...valid].sort());
+  for (const [n, email] of valid.entries()) {
+    expect((await api.post('/auth/login', { data: { email, password: injectionPasswords[n]! } })).status()).toBe(200);
+  }
+});
