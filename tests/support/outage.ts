@@ -7,6 +7,7 @@ import { freePort, serverEnv, startServer, type TestServer } from './server';
  */
 export async function serverBehindCuttableRelay(env: Record<string, string> = {}): Promise<{
   server: TestServer;
+  relayPort: number;
   cut(): Promise<void>;
   restore(): Promise<void>;
   stop(): Promise<void>;
@@ -17,6 +18,7 @@ export async function serverBehindCuttableRelay(env: Record<string, string> = {}
   const server = await startServer(serverEnv({ NEON_WS_PROXY: `127.0.0.1:${relayPort}/v2`, ...env }));
   return {
     server,
+    relayPort,
     cut: async () => {
       await relay?.close();
       relay = undefined;
