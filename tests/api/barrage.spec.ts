@@ -58,20 +58,20 @@ const AUTH_HEADERS = ['Bearer', 'Bearer  ', 'Bearer a b', 'bearer', 'Basic dXNlc
 
 function probes(tokens: [string, string][]): Probe[] {
   const list: Probe[] = [];
-  const json = (body: string) => ({ 'content-type': 'application/json' }) as Record<string, string>;
+  const json = { 'content-type': 'application/json' };
   for (const path of POST_ROUTES) {
-    for (const body of badJson) list.push({ name: `${path} invalid JSON ${JSON.stringify(body)}`, method: 'POST', path, headers: json(body), body });
-    for (const email of badEmails) list.push({ name: `${path} email ${JSON.stringify(email)?.slice(0, 40)}`, method: 'POST', path, headers: json(''), body: JSON.stringify({ email, password: PASSWORD, refresh_token: email, current_password: email, new_password: 1 }) });
-    for (const password of badPasswords) list.push({ name: `${path} password ${JSON.stringify(password)?.slice(0, 40)}`, method: 'POST', path, headers: json(''), body: JSON.stringify({ email: `x-${TAG}@`, password, refresh_token: password, current_password: password, new_password: password }) });
+    for (const body of badJson) list.push({ name: `${path} invalid JSON ${JSON.stringify(body)}`, method: 'POST', path, headers: json, body });
+    for (const email of badEmails) list.push({ name: `${path} email ${JSON.stringify(email)?.slice(0, 40)}`, method: 'POST', path, headers: json, body: JSON.stringify({ email, password: PASSWORD, refresh_token: email, current_password: email, new_password: 1 }) });
+    for (const password of badPasswords) list.push({ name: `${path} password ${JSON.stringify(password)?.slice(0, 40)}`, method: 'POST', path, headers: json, body: JSON.stringify({ email: `x-${TAG}@`, password, refresh_token: password, current_password: password, new_password: password }) });
     list.push(
-      { name: `${path} missing fields`, method: 'POST', path, headers: json(''), body: '{}' },
-      { name: `${path} extra field`, method: 'POST', path, headers: json(''), body: JSON.stringify({ email: `x-${TAG}@x.co`, password: 'x', is_admin: true, scope: 'root' }) },
-      { name: `${path} array`, method: 'POST', path, headers: json(''), body: '[]' },
-      { name: `${path} deep nesting`, method: 'POST', path, headers: json(''), body: deep(2000) },
-      { name: `${path} very deep nesting`, method: 'POST', path, headers: json(''), body: '['.repeat(8000) + ']'.repeat(8000) },
-      { name: `${path} 17 KiB`, method: 'POST', path, headers: json(''), body: JSON.stringify({ email: `${TAG}@x.co`, password: 'p'.repeat(17 * 1024) }) },
-      { name: `${path} 1 MiB`, method: 'POST', path, headers: json(''), body: Buffer.alloc(1024 * 1024, 'a') },
-      { name: `${path} invalid UTF-8`, method: 'POST', path, headers: json(''), body: Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]) },
+      { name: `${path} missing fields`, method: 'POST', path, headers: json, body: '{}' },
+      { name: `${path} extra field`, method: 'POST', path, headers: json, body: JSON.stringify({ email: `x-${TAG}@x.co`, password: 'x', is_admin: true, scope: 'root' }) },
+      { name: `${path} array`, method: 'POST', path, headers: json, body: '[]' },
+      { name: `${path} deep nesting`, method: 'POST', path, headers: json, body: deep(2000) },
+      { name: `${path} very deep nesting`, method: 'POST', path, headers: json, body: '['.repeat(8000) + ']'.repeat(8000) },
+      { name: `${path} 17 KiB`, method: 'POST', path, headers: json, body: JSON.stringify({ email: `${TAG}@x.co`, password: 'p'.repeat(17 * 1024) }) },
+      { name: `${path} 1 MiB`, method: 'POST', path, headers: json, body: Buffer.alloc(1024 * 1024, 'a') },
+      { name: `${path} invalid UTF-8`, method: 'POST', path, headers: json, body: Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]) },
       { name: `${path} latin1 charset`, method: 'POST', path, headers: { 'content-type': 'application/json; charset=latin1' }, body: '{}' },
     );
     for (const type of ['text/plain', 'application/xml', 'multipart/form-data; boundary=x', 'application/jsonx', 'json', '']) {
