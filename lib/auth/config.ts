@@ -25,7 +25,7 @@ export type SigningConfig = { alg: 'HS256'; secret: Uint8Array } | AsymmetricKey
 export const MIN_SECRET_BYTES = 32;
 const SECRET_HELP =
   'Make one with: node -e "console.log(require(\'crypto\').randomBytes(32).toString(\'base64url\'))" ' +
-  'and set it as JWT_SECRET (in .env.local for development, in the host\'s settings in production). Or set JWT_PRIVATE_KEY instead to sign with a key pair (see docs/deploy.md).';
+  'and set it as JWT_SECRET (in .env.local for development, in the host\'s settings in production). Or set JWT_PRIVATE_KEY instead to sign with a key pair (see the README, Deploy).';
 
 /** "900", "900s", "15m", "12h", "30d" -> seconds. */
 export function parseDuration(value: string, name: string, { allowZero = false } = {}): number {
