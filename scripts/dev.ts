@@ -7,29 +7,16 @@
  * - JWT_SECRET unset: a fresh random one is written to .env.local, and we say so.
  */
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
 import { databaseUrl } from '../lib/db/url';
 import { loadEnvFiles } from './env';
+import { ensureJwtSecret } from './jwt-secret';
 import { startLocalDatabase } from './local-db';
 import { applyMigrations, describeMigrations } from './migrate';
 
-function ensureJwtSecret(): void {
-  // A configured key pair (JWT_PRIVATE_KEY) signs instead of a secret: nothing to make then.
-  if (process.env.JWT_SECRET || process.env.JWT_PRIVATE_KEY) return;
-  const secret = randomBytes(32).toString('base64url');
-  const file = path.join(process.cwd(), '.env.local');
-  const existing = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
-  const separator = existing && !existing.endsWith('\n') ? '\n' : '';
-  fs.writeFileSync(file, `${existing}${separator}# Made by npm run dev: signs access tokens in development.\nJWT_SECRET=${secret}\n`, { mode: 0o600 });
-  process.env.JWT_SECRET = secret;
-  console.log('dev: JWT_SECRET was not set; wrote a new random one to .env.local.');
-}
-
 async function main(): Promise<void> {
   loadEnvFiles();
-  ensureJwtSecret();
+  if (ensureJwtSecret()) console.log('dev: JWT_SECRET was not set; wrote a new random one to .env.local.');
 
   let stopDatabase = async () => {};
   if (process.env.DATABASE_URL?.trim()) {

@@ -21,7 +21,7 @@ import { run } from './run';
 import { startRelay, type Relay } from './relay';
 
 export type LocalDatabaseOptions = {
-  /** Folder of the cluster's files; default .data/pg */
+  /** Folder of the cluster's files; default LOCAL_DB_DIR or .data/pg */
   dataDir?: string;
   /** PostgreSQL's port; the relay listens on the next one. Default LOCAL_DB_PORT or 54320. */
   port?: number;
@@ -127,7 +127,7 @@ async function ensureDatabase(password: string, port: number, database: string):
 }
 
 export async function startLocalDatabase(options: LocalDatabaseOptions = {}): Promise<LocalDatabase> {
-  const dataDir = path.resolve(options.dataDir ?? path.join(ROOT, '.data', 'pg'));
+  const dataDir = path.resolve(options.dataDir ?? process.env.LOCAL_DB_DIR ?? path.join(ROOT, '.data', 'pg'));
   const port = options.port ?? defaultPort();
   const database = options.database ?? (process.env.LOCAL_DB_NAME || 'neon_auth');
   const log = options.log ?? ((line: string) => console.log(line));
