@@ -9,6 +9,7 @@
  *   BENCH_SKIP_BUILD=1      reuse the existing .next build
  *   BENCH_DB_PORT=...       PostgreSQL port for the bench cluster (default LOCAL_DB_PORT + 2, relay +1)
  *   BCRYPT_WORKERS=0        passed on to the server: hash on the main thread (to compare)
+ *   BENCH_QUICK=1           only (a), (b), (c), printed, not written: for trying a change
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -55,6 +56,29 @@ async function load(options: Options, expectStatus: number): Promise<Result> {
     );
   }
   return result;
+}
+
+/**
+ * CPU time the server's main thread (the event loop) has used, in ms, from /proc (Linux; undefined
+ * elsewhere). Divided by the requests served it says what a request costs, which, unlike requests/s,
+ * does not depend much on what else the machine runs.
+ */
+async function mainThreadCpuMs(pid: number | undefined): Promise<number | undefined> {
+  const stat = await fs.readFile(`/proc/${pid}/task/${pid}/stat`, 'utf8').catch(() => undefined);
+  if (!stat) return undefined;
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields from the 3rd (state) on
+  const ticks = Number(fields[11]) + Number(fields[12]); // utime + stime (14th and 15th fields)
+  return (ticks * 1000) / CLOCK_TICKS;
+}
+const CLOCK_TICKS = Number(process.env.CLK_TCK) || 100;
+
+/** Runs a load and adds the server main thread's CPU time per completed request, in microseconds. */
+async function measured(pid: number | undefined, work: () => Promise<Result>): Promise<Result & { cpuUs?: number }> {
+  const before = await mainThreadCpuMs(pid);
+  const result = await work();
+  const after = await mainThreadCpuMs(pid);
+  const cpuUs = before === undefined || after === undefined ? undefined : ((after - before) * 1000) / result.requests.total;
+  return Object.assign(result, { cpuUs });
 }
 
 /** Requests/s over the whole phase, and p99 latency in ms. */
@@ -193,20 +217,31 @@ async function main(): Promise<void> {
     await load({ url: `${base}/auth/me`, headers: badBearer, duration: 2 }, 401);
 
     // (a), (b), (c) interleaved over two rounds, so that a burst of other work on the machine hits all three.
-    const rounds: Record<'a' | 'b' | 'c', Result[]> = { a: [], b: [], c: [] };
+    const pid = server.process.pid;
+    const rounds: Record<'a' | 'b' | 'c', (Result & { cpuUs?: number })[]> = { a: [], b: [], c: [] };
     for (let i = 0; i < 2; i++) {
       log(`round ${i + 1}/2: (a) GET /, (b) GET /auth/me, (c) bad token, ${DURATION} s each, ${CONNECTIONS} connections`);
-      rounds.a.push(await load({ url: `${base}/` }, 200));
-      rounds.b.push(await load({ url: `${base}/auth/me`, headers: bearer }, 200));
-      rounds.c.push(await load({ url: `${base}/auth/me`, headers: badBearer }, 401));
+      rounds.a.push(await measured(pid, () => load({ url: `${base}/` }, 200)));
+      rounds.b.push(await measured(pid, () => load({ url: `${base}/auth/me`, headers: bearer }, 200)));
+      rounds.c.push(await measured(pid, () => load({ url: `${base}/auth/me`, headers: badBearer }, 401)));
     }
-    const pooled = (results: Result[]) => ({
+    const pooled = (results: (Result & { cpuUs?: number })[]) => ({
       rps: results.reduce((sum, r) => sum + figures(r).rps, 0) / results.length,
       p99: Math.max(...results.map((r) => r.latency.p99)),
+      cpuUs: results.every((r) => r.cpuUs !== undefined)
+        ? results.reduce((sum, r) => sum + r.cpuUs!, 0) / results.length
+        : undefined,
     });
+    const cpu = (x: { cpuUs?: number }) => (x.cpuUs === undefined ? 'n/a' : `${round(x.cpuUs)} us`);
     const a = pooled(rounds.a);
     const b = pooled(rounds.b);
     const c = pooled(rounds.c);
+
+    if (process.env.BENCH_QUICK === '1') {
+      console.log(`(a) ${round(a.rps)} req/s p99 ${a.p99} ms cpu ${cpu(a)}; (b) ${round(b.rps)} req/s p99 ${b.p99} ms cpu ${cpu(b)}; ` +
+        `(c) ${round(c.rps)} req/s p99 ${c.p99} ms cpu ${cpu(c)}; (b)/(a) ${round(b.rps / a.rps, 2)}`);
+      return;
+    }
 
     log(`bcrypt compare at cost ${COST} in this process ...`);
     const compare = compareMs();
@@ -244,15 +279,15 @@ async function main(): Promise<void> {
     }
     const f = { trivial: median(coldTrivial), me: median(coldMe) };
 
-    const cpu = os.cpus()[0]?.model.trim() ?? 'unknown CPU';
+    const cpuModel = os.cpus()[0]?.model.trim() ?? 'unknown CPU';
     const report = {
       date: new Date().toISOString(),
-      machine: { cpu, cores: CORES, memoryGiB: round(os.totalmem() / 2 ** 30, 1), node: process.version, platform: `${os.type()} ${os.release()}` },
+      machine: { cpu: cpuModel, cores: CORES, memoryGiB: round(os.totalmem() / 2 ** 30, 1), node: process.version, platform: `${os.type()} ${os.release()}` },
       loadAverage: { before: loadBefore.map((x) => round(x, 2)), after: os.loadavg().map((x) => round(x, 2)) },
       settings: { bcryptCost: COST, hashing, durationSeconds: DURATION, connections: CONNECTIONS },
-      a_trivial: { rps: round(a.rps), p99Ms: a.p99 },
-      b_me: { rps: round(b.rps), p99Ms: b.p99 },
-      c_me_bad_token: { rps: round(c.rps), p99Ms: c.p99 },
+      a_trivial: { rps: round(a.rps), p99Ms: a.p99, mainThreadCpuUsPerRequest: a.cpuUs && round(a.cpuUs) },
+      b_me: { rps: round(b.rps), p99Ms: b.p99, mainThreadCpuUsPerRequest: b.cpuUs && round(b.cpuUs) },
+      c_me_bad_token: { rps: round(c.rps), p99Ms: c.p99, mainThreadCpuUsPerRequest: c.cpuUs && round(c.cpuUs) },
       d_login: { loginsPerSecond: round(loginsPerSecond, 2), p99Ms: d.latency.p99, compareMs: round(compare, 1), bcryptLimitPerSecond: round(limit, 2) },
       e_me_during_logins: {
         p99Ms: round(e.p99, 1), p50Ms: round(e.p50, 1), maxMs: round(e.max, 1), samples: probeLatencies.length,
@@ -274,9 +309,9 @@ async function main(): Promise<void> {
 
     const mark = (met: boolean) => (met ? 'met' : 'NOT met');
     const rows: [string, string, string][] = [
-      ['(a) GET / (trivial route, no DB)', `${round(a.rps)} req/s`, `p99 ${a.p99} ms`],
-      ['(b) GET /auth/me, valid token', `${round(b.rps)} req/s`, `p99 ${b.p99} ms`],
-      ['(c) GET /auth/me, bad token (401)', `${round(c.rps)} req/s`, `p99 ${c.p99} ms`],
+      ['(a) GET / (trivial route, no DB)', `${round(a.rps)} req/s`, `p99 ${a.p99} ms, main-thread CPU ${cpu(a)}/request`],
+      ['(b) GET /auth/me, valid token', `${round(b.rps)} req/s`, `p99 ${b.p99} ms, main-thread CPU ${cpu(b)}/request`],
+      ['(c) GET /auth/me, bad token (401)', `${round(c.rps)} req/s`, `p99 ${c.p99} ms, main-thread CPU ${cpu(c)}/request`],
       ['(d) POST /auth/login', `${round(loginsPerSecond, 1)} logins/s`, `limit ${round(limit, 1)}/s (${CORES} cores / ${round(compare)} ms)`],
       ['(e) /auth/me at 20/s during 20 logins', `p99 ${round(e.p99, 1)} ms`, `p50 ${round(e.p50, 1)} ms, max ${round(e.max)} ms`],
       ['(f) cold start to first 200, median of 5', `/auth/me ${round(f.me)} ms`, `GET / ${round(f.trivial)} ms`],
@@ -289,7 +324,7 @@ async function main(): Promise<void> {
     const line = (row: string[]) => `| ${row.map((cell, i) => cell.padEnd(widths[i]!)).join(' | ')} |`;
     console.log(
       [
-        `${cpu}, ${CORES} cores, Node ${process.version}; BCRYPT_COST=${COST}, hashing on ${hashing}; ` +
+        `${cpuModel}, ${CORES} cores, Node ${process.version}; BCRYPT_COST=${COST}, hashing on ${hashing}; ` +
           `load average before ${report.loadAverage.before.join(' ')}, after ${report.loadAverage.after.join(' ')}`,
         line(['Measure', 'Result', 'Detail']),
         `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`,
