@@ -28,6 +28,8 @@ export type LocalDatabaseOptions = {
   /** Database the app uses; default LOCAL_DB_NAME or neon_auth. */
   database?: string;
   log?: (line: string) => void;
+  /** The setting that chooses the port, named in messages. */
+  portSetting?: string;
 };
 
 export type LocalDatabase = {
@@ -160,7 +162,7 @@ export async function startLocalDatabase(options: LocalDatabaseOptions = {}): Pr
     if (!(await portIsFree(p))) {
       throw new Error(
         `local db: port ${p} on 127.0.0.1 is taken by another program. Choose other ports with ` +
-          `LOCAL_DB_PORT=<port> (PostgreSQL uses it, the relay the next one).`,
+          `${options.portSetting ?? 'LOCAL_DB_PORT'}=<port> (PostgreSQL uses it, the relay the next one).`,
       );
     }
   }

@@ -1,4 +1,5 @@
 import bcrypt from 'bcryptjs';
+import { bcryptCompare, bcryptHash } from './bcrypt-pool';
 import { authConfig } from './config';
 
 /**
@@ -16,17 +17,19 @@ export function normalizePassword(password: string): string {
   return password.normalize('NFKC');
 }
 
+// Hash and compare run on worker threads (see bcrypt-pool.ts): the event loop stays free meanwhile.
+
 export async function hashPassword(password: string): Promise<string> {
-  return bcrypt.hash(password, authConfig().bcryptCost);
+  return bcryptHash(password, authConfig().bcryptCost);
 }
 
 export async function verifyPassword(password: string, hash: string): Promise<boolean> {
   if (passwordBytes(password) > MAX_PASSWORD_BYTES) {
     // Still spend the time a compare takes, so that the answer's timing says nothing.
-    await bcrypt.compare(password.slice(0, 1), hash);
+    await bcryptCompare(password.slice(0, 1), hash);
     return false;
   }
-  return bcrypt.compare(password, hash);
+  return bcryptCompare(password, hash);
 }
 
 /** True when the hash was made at another cost than the configured one: rehash after a login. */
@@ -41,5 +44,5 @@ let dummy: Promise<string> | undefined;
  * unknown, so that an unknown email and a wrong password take the same time.
  */
 export function dummyHash(): Promise<string> {
-  return (dummy ??= bcrypt.hash(crypto.randomUUID(), authConfig().bcryptCost));
+  return (dummy ??= bcryptHash(crypto.randomUUID(), authConfig().bcryptCost));
 }

@@ -14,6 +14,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   const cluster = await startLocalDatabase({
     dataDir: path.join(process.cwd(), '.data', 'test-pg'),
     port: Number(process.env.TEST_DB_PORT) || 54330,
+    portSetting: 'TEST_DB_PORT',
     database: 'postgres',
     log: (line) => console.log(line),
   });

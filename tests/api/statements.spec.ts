@@ -1,0 +1,152 @@
+/**
+ * No database round trip a request does not need: the SQL statements each endpoint runs, counted with
+ * pg_stat_statements (preloaded on the embedded cluster). It counts statements that complete; one that
+ * fails (a unique violation) is not counted.
+ *
+ * Other test files share the main test database in parallel, so this file gets a database and a
+ * `next start` of its own: whatever is counted there came from the request under test.
+ */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { applyMigrations } from '../../scripts/migrate';
+import { expect, PASSWORD, test, uniqueEmail } from '../support/fixtures';
+import { serverEnv, startServer, type TestServer } from '../support/server';
+
+/**
+ * The expected statements per request, in one place, with rate limits on (each limit check is one
+ * statement; with RATE_LIMIT=off those disappear). Update these only when an endpoint really needs more.
+ */
+const EXPECTED_STATEMENTS = {
+  // the address limit (upsert) + insert ... returning (a duplicate is caught from the unique index, no select first)
+  'POST /auth/register': 2,
+  // The same, the insert refused by the unique index. pg_stat_statements counts only statements that
+  // complete, so 1 here means: nothing but the limit ran before the insert (no select-first).
+  'POST /auth/register (email taken)': 1,
+  // the address limit and the account's back-off (one statement) + select the user + session and refresh token (one statement)
+  'POST /auth/login': 3,
+  // limit + select (the compare runs against a dummy hash) + record the failure
+  'POST /auth/login (unknown email)': 3,
+  'POST /auth/login (wrong password)': 3,
+  // limit + one transaction: BEGIN, lock and read the token, spend it and issue the next, COMMIT
+  'POST /auth/refresh': 5,
+  'GET /auth/me': 1, // the user and the token's session, in one select
+  'GET /auth/me (bad token)': 0, // proxy.ts answers 401 before any route code runs
+  'GET /auth/me (no token)': 0,
+  'POST /auth/logout': 2, // the user and session + revoke
+  'POST /auth/password': 3, // the user and session + the current hash + new hash and other sessions revoked (one statement)
+  'GET /': 0,
+} as const;
+
+test.describe.configure({ mode: 'serial' });
+
+let server: TestServer;
+let admin: pg.Client; // on the `postgres` database, so that its own queries are not counted
+let database: string;
+let url: string;
+
+/** Statements run in our database since the last reset, excluding the counting itself. */
+async function statements(): Promise<{ query: string; calls: number }[]> {
+  const { rows } = await admin.query<{ query: string; calls: string }>(
+    `select query, calls from pg_stat_statements
+     where dbid = (select oid from pg_database where datname = $1) and query not ilike '%pg_stat_statements%'
+     order by query`,
+    [database],
+  );
+  return rows.map((row) => ({ query: row.query, calls: Number(row.calls) }));
+}
+
+async function reset(): Promise<void> {
+  await admin.query(
+    'select pg_stat_statements_reset(0, (select oid from pg_database where datname = $1), 0)',
+    [database],
+  );
+}
+
+/** Resets the counters, runs one request, and checks the statements it ran against EXPECTED_STATEMENTS. */
+async function expectStatements(name: keyof typeof EXPECTED_STATEMENTS, request: () => Promise<unknown>) {
+  await reset();
+  await request();
+  const ran = await statements();
+  const total = ran.reduce((sum, s) => sum + s.calls, 0);
+  expect(total, `${name} ran:\n${ran.map((s) => `  ${s.calls} x ${s.query}`).join('\n') || '  nothing'}`).toBe(
+    EXPECTED_STATEMENTS[name],
+  );
+}
+
+test.beforeAll(async () => {
+  const testUrl = new URL(process.env.TEST_DATABASE_URL!);
+  database = `auth_statements_${Date.now()}_${randomBytes(3).toString('hex')}`;
+  const adminUrl = new URL(testUrl);
+  adminUrl.pathname = '/postgres';
+  admin = new pg.Client({ connectionString: adminUrl.href });
+  await admin.connect();
+  await admin.query('create extension if not exists pg_stat_statements');
+  await admin.query(`create database ${database}`);
+  const own = new URL(testUrl);
+  own.pathname = `/${database}`;
+  url = own.href;
+  await applyMigrations(own);
+  server = await startServer(serverEnv({ DATABASE_URL: url, RATE_LIMIT: 'on' }), { waitFor: '/' });
+});
+
+test.afterAll(async () => {
+  await server?.stop();
+  await admin?.query(`drop database if exists ${database} with (force)`);
+  await admin?.end();
+});
+
+test('each endpoint runs only the statements it needs', async ({ playwright }) => {
+  const api = await playwright.request.newContext({ baseURL: server.url });
+  const email = uniqueEmail('statements');
+  const credentials = { email, password: PASSWORD };
+
+  await expectStatements('POST /auth/register', async () =>
+    expect((await api.post('/auth/register', { data: credentials })).status()).toBe(201),
+  );
+  await expectStatements('POST /auth/register (email taken)', async () =>
+    expect((await api.post('/auth/register', { data: credentials })).status()).toBe(409),
+  );
+
+  let token = '';
+  let refresh = '';
+  await expectStatements('POST /auth/login', async () => {
+    const response = await api.post('/auth/login', { data: credentials });
+    expect(response.status()).toBe(200);
+    ({ access_token: token, refresh_token: refresh } = await response.json());
+  });
+  await expectStatements('POST /auth/refresh', async () => {
+    const response = await api.post('/auth/refresh', { data: { refresh_token: refresh } });
+    expect(response.status()).toBe(200);
+    token = (await response.json()).access_token;
+  });
+  await expectStatements('POST /auth/login (unknown email)', async () =>
+    expect((await api.post('/auth/login', { data: { ...credentials, email: uniqueEmail('nobody') } })).status()).toBe(401),
+  );
+  await expectStatements('POST /auth/login (wrong password)', async () =>
+    expect((await api.post('/auth/login', { data: { ...credentials, password: 'not the password' } })).status()).toBe(401),
+  );
+
+  await expectStatements('GET /auth/me', async () =>
+    expect((await api.get('/auth/me', { headers: { authorization: `Bearer ${token}` } })).status()).toBe(200),
+  );
+  await expectStatements('GET /auth/me (bad token)', async () =>
+    expect((await api.get('/auth/me', { headers: { authorization: `Bearer ${token.slice(0, -4)}AAAA` } })).status()).toBe(401),
+  );
+  await expectStatements('GET /auth/me (no token)', async () => expect((await api.get('/auth/me')).status()).toBe(401));
+  await expectStatements('GET /', async () => expect((await api.get('/')).status()).toBe(200));
+  const bearer = { authorization: `Bearer ${token}` };
+  await expectStatements('POST /auth/password', async () =>
+    expect((await api.post('/auth/password', { headers: bearer, data: { current_password: PASSWORD, new_password: 'another passphrase' } })).status()).toBe(204),
+  );
+  await expectStatements('POST /auth/logout', async () => expect((await api.post('/auth/logout', { headers: bearer })).status()).toBe(204));
+  await api.dispose();
+});
+
+test('the counting sees statements at all (a request that queries is counted)', async () => {
+  // Guards the test above against passing because nothing is ever counted.
+  await reset();
+  const response = await fetch(`${server.url}/health`);
+  expect(response.status).toBe(200);
+  const ran = await statements();
+  expect(ran.map((s) => s.query)).toEqual([expect.stringMatching(/^select \$?1/i)]);
+});
