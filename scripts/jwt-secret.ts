@@ -13,7 +13,8 @@ export function ensureJwtSecret(dir = process.cwd()): boolean {
   const file = path.join(dir, '.env.local');
   const existing = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
   const separator = existing && !existing.endsWith('\n') ? '\n' : '';
-  fs.writeFileSync(file, `${existing}${separator}# Made by npm run dev: signs access tokens in development.\nJWT_SECRET=${secret}\n`, { mode: 0o600 });
+  fs.writeFileSync(file, `${existing}${separator}# Made by npm run dev: signs access tokens in development.\nJWT_SECRET=${secret}\n`);
+  fs.chmodSync(file, 0o600); // it holds a secret now, whoever made the file (a mode given to writeFileSync applies only to new files)
   process.env.JWT_SECRET = secret;
   return true;
 }

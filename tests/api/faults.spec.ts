@@ -1,12 +1,59 @@
 import net from 'node:net';
 import { expect, PASSWORD, test, uniqueEmail, withDb } from '../support/fixtures';
 import { serverBehindCuttableRelay } from '../support/outage';
+import path from 'node:path';
+import pg from 'pg';
+import { startLocalDatabase } from '../../scripts/local-db';
+import { applyMigrations } from '../../scripts/migrate';
+import { freePortPair } from '../support/processes';
 import { serverEnv, startServer } from '../support/server';
 
 const postJson = (url: string, body: unknown, headers: Record<string, string> = {}) =>
   fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
 
 test.describe('faults', () => {
+  test('PostgreSQL itself stopped mid-run: 503, nothing half-written, and recovery without a restart once it is back', async () => {
+    test.setTimeout(120_000);
+    // A PostgreSQL of its own, so that stopping it disturbs no other test.
+    const options = { dataDir: path.join(process.cwd(), '.data', 'fault-pg'), port: await freePortPair(), database: 'faults', log: () => {} };
+    let cluster = await startLocalDatabase(options);
+    await applyMigrations(new URL(cluster.url));
+    const server = await startServer(serverEnv({ DATABASE_URL: cluster.url }));
+    const count = async (email: string) => {
+      const client = new pg.Client({ connectionString: cluster.url });
+      await client.connect();
+      try {
+        return (await client.query('select count(*)::int as n from users where email = $1', [email])).rows[0].n as number;
+      } finally {
+        await client.end();
+      }
+    };
+    try {
+      const email = uniqueEmail('stopped');
+      expect((await postJson(`${server.url}/auth/register`, { email, password: PASSWORD })).status).toBe(201);
+      await cluster.stop();
+
+      const during = uniqueEmail('stopped');
+      for (const [p, body] of [['/auth/register', { email: during, password: PASSWORD }], ['/auth/login', { email, password: PASSWORD }]] as const) {
+        const started = Date.now();
+        const response = await postJson(`${server.url}${p}`, body);
+        expect(response.status).toBe(503);
+        expect(await response.json()).toEqual({ error: 'service_unavailable', message: expect.any(String) });
+        expect(Date.now() - started).toBeLessThan(5_000);
+      }
+      expect((await fetch(`${server.url}/health`)).status).toBe(503);
+
+      cluster = await startLocalDatabase(options);
+      expect(await count(during)).toBe(0);
+      expect((await fetch(`${server.url}/health`)).status).toBe(200);
+      expect((await postJson(`${server.url}/auth/login`, { email, password: PASSWORD })).status).toBe(200);
+      expect((await postJson(`${server.url}/auth/register`, { email: during, password: PASSWORD })).status).toBe(201);
+    } finally {
+      await server.stop();
+      await cluster.stop();
+    }
+  });
+
   test('a database that accepts connections but never answers: 503 within 5 s, then recovery', async () => {
     test.setTimeout(90_000);
     const rig = await serverBehindCuttableRelay();

@@ -25,6 +25,9 @@ export function serverEnv(overrides: Record<string, string | undefined> = {}): N
     HOME: process.env.HOME,
     NODE_ENV: 'production',
     NEXT_TELEMETRY_DISABLED: '1',
+    // Next.js's own flag for "env files already loaded": the test servers ignore a developer's .env
+    // files (.env.local may hold a JWT_SECRET or a Neon DATABASE_URL) and see only what is set here.
+    __NEXT_PROCESSED_ENV: 'true',
     DATABASE_URL: process.env.TEST_DATABASE_URL,
     JWT_SECRET: process.env.TEST_JWT_SECRET,
     BCRYPT_COST: '10',

@@ -1,0 +1,64 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { ensureJwtSecret } from '../../scripts/jwt-secret';
+import { expect, PASSWORD, test, uniqueEmail } from '../support/fixtures';
+import { freePortPair, interrupt, runScriptInBackground } from '../support/processes';
+import { freePort } from '../support/server';
+
+test.describe('npm run dev', () => {
+  test('with no DATABASE_URL: starts the local database, migrates, says so, and serves the API', async () => {
+    test.setTimeout(180_000);
+    const [dbPort, webPort] = [await freePortPair(), await freePort()];
+    const dev = runScriptInBackground('scripts/dev.ts', ['-p', String(webPort), '-H', '127.0.0.1'], {
+      ...process.env,
+      // No .env files (see tests/support/server.ts) and no DATABASE_URL from the shell: the local path.
+      __NEXT_PROCESSED_ENV: 'true',
+      DATABASE_URL: '',
+      JWT_SECRET: randomBytes(32).toString('base64url'),
+      LOCAL_DB_PORT: String(dbPort),
+      LOCAL_DB_DIR: path.join(process.cwd(), '.data', 'dev-test'),
+      NEXT_TELEMETRY_DISABLED: '1',
+    });
+    try {
+      await dev.waitFor(/migrations: (applied \d+ new migration\(s\)|none pending)/);
+      expect(dev.output()).toContain('DATABASE_URL is not set; starting the local PostgreSQL 17');
+      expect(dev.output()).not.toMatch(/postgresql:\/\/postgres:(?!\*\*\*)/); // the password is not printed
+      const base = `http://127.0.0.1:${webPort}`;
+      let health: Response | undefined;
+      for (const deadline = Date.now() + 90_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 500))) {
+        health = await fetch(`${base}/health`).catch(() => undefined);
+        if (health) break;
+      }
+      expect(health?.status).toBe(200);
+      const email = uniqueEmail('dev');
+      const registered = await fetch(`${base}/auth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password: PASSWORD }) });
+      expect(registered.status).toBe(201);
+    } finally {
+      interrupt(dev);
+      await dev.exited;
+    }
+  });
+
+  test('with no JWT_SECRET, one is written to .env.local (git-ignored, owner-only)', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dev-secret-'));
+    const saved = { JWT_SECRET: process.env.JWT_SECRET, JWT_PRIVATE_KEY: process.env.JWT_PRIVATE_KEY };
+    delete process.env.JWT_SECRET;
+    delete process.env.JWT_PRIVATE_KEY;
+    try {
+      fs.writeFileSync(path.join(dir, '.env.local'), 'OTHER=1');
+      expect(ensureJwtSecret(dir)).toBe(true);
+      const written = fs.readFileSync(path.join(dir, '.env.local'), 'utf8');
+      expect(written).toMatch(/^OTHER=1\n# Made by npm run dev.*\nJWT_SECRET=[A-Za-z0-9_-]{43}\n$/);
+      expect(fs.statSync(path.join(dir, '.env.local')).mode & 0o777).toBe(0o600);
+      // Set now: a second call writes nothing.
+      expect(ensureJwtSecret(dir)).toBe(false);
+    } finally {
+      Object.assign(process.env, saved);
+      for (const [key, value] of Object.entries(saved)) if (value === undefined) delete process.env[key];
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    expect(fs.readFileSync('.gitignore', 'utf8')).toMatch(/^\.env\.local$/m);
+  });
+});
