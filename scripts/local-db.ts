@@ -148,9 +148,18 @@ export async function startLocalDatabase(options: LocalDatabaseOptions = {}): Pr
   if (postmaster && isAlive(postmaster)) {
     const owner = await readPid(ownerFile);
     if (owner && owner !== process.pid && isAlive(owner)) {
-      // Run by `npm run dev` / `npm run db:local` in another terminal: use it, leave it running.
-      await ensureDatabase(password, port, database);
-      return { url, port, owned: false, admin, stop: async () => {} };
+      // Run by `npm run dev` / `npm run db:local` in another terminal: use it, leave it running, on
+      // the port it was started with (line 4 of postmaster.pid), whatever LOCAL_DB_PORT says here.
+      const pidFile = await fs.readFile(path.join(dataDir, 'postmaster.pid'), 'utf8');
+      const runningPort = Number(pidFile.split('\n')[3]) || port;
+      await ensureDatabase(password, runningPort, database);
+      return {
+        url: localUrl(password, runningPort, database),
+        port: runningPort,
+        owned: false,
+        admin: () => adminClient(password, runningPort),
+        stop: async () => {},
+      };
     }
     log(
       `local db: an earlier run was stopped without shutting PostgreSQL down (pid ${postmaster}); ` +
