@@ -37,12 +37,20 @@ export function needsRehash(hash: string): boolean {
   return bcrypt.getRounds(hash) !== authConfig().bcryptCost;
 }
 
-let dummy: Promise<string> | undefined;
-
 /**
- * A hash of a random password at the configured cost. Login compares against it when the email is
- * unknown, so that an unknown email and a wrong password take the same time.
+ * Fixed hashes of a random password nobody knows (it was thrown away), one per accepted cost. Login
+ * compares against the one at BCRYPT_COST when the email is unknown, so that an unknown email and a
+ * wrong password take the same time, from the first request on (nothing to compute first).
  */
-export function dummyHash(): Promise<string> {
-  return (dummy ??= bcryptHash(crypto.randomUUID(), authConfig().bcryptCost));
+const DUMMY_HASHES: Record<number, string> = {
+  10: '$2b$10$SsA6LgxHgG6yt7O7jPPuZO0MH8INPOq8vRN1Oz/Kq4s05FlDJOalO',
+  11: '$2b$11$IocEZffemf./iep9g1YmReFDFi45RHqurN2IipcB0fKhxN1Vgn4j6',
+  12: '$2b$12$8.Ga1nXh7jvDYaptqskVTu5KUQUN9hNFJPUO40bvHV4Pa8D8gya9u',
+  13: '$2b$13$mQddwg5kcc3o6q0.bMW6telqwQTikCMAb33HS3u/hUgmjl3ZLdtxq',
+  14: '$2b$14$XA839uZlscoQnrUIEVMOw.45L4.t5Ieaubu/aF88KEz4XuPFP4U8q',
+  15: '$2b$15$muEvs..piAVulRk.t2aFZur7l6TsVID.qkrH/b3FMtzm/EoQ3q/Xa',
+};
+
+export function dummyHash(cost = authConfig().bcryptCost): string {
+  return DUMMY_HASHES[cost]!;
 }

@@ -25,7 +25,7 @@ export const POST = handle(async (request) => {
   const { failures } = await checkLogin(clientAddress(request), email);
   const user = await findUserByEmail(email);
   // An unknown email is compared against a dummy hash: same work, same time, same answer.
-  const matches = await verifyPassword(password, user?.hashedPassword ?? (await dummyHash()));
+  const matches = await verifyPassword(password, user?.hashedPassword ?? dummyHash());
   if (!user || !matches) {
     await recordLoginFailure(email);
     throw invalidCredentials();
