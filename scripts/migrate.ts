@@ -9,7 +9,7 @@ import { drizzle } from 'drizzle-orm/neon-serverless';
 import { migrate } from 'drizzle-orm/neon-serverless/migrator';
 import { configureNeonDriver } from '../lib/db/driver';
 import { databaseUrl } from '../lib/db/url';
-import { run } from './run';
+import { isMain, run } from './run';
 import { ensureDatabaseUrl } from './local-db';
 
 async function appliedMigrations(pool: Pool): Promise<number> {
@@ -53,4 +53,4 @@ async function main(): Promise<void> {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) run(main);
+if (isMain(import.meta.url)) run(main);

@@ -24,4 +24,4 @@ export async function GET(): Promise<Response> {
   }
 }
 
-export const { HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = otherMethods('GET');
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = otherMethods('GET');

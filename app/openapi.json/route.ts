@@ -7,4 +7,4 @@ export async function GET(): Promise<Response> {
   return json(openApiDocument());
 }
 
-export const { HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = otherMethods('GET');
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = otherMethods('GET');

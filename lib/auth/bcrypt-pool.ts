@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import bcrypt from 'bcryptjs';
+import { HttpError } from '../http/errors';
 
 /**
  * bcrypt hash and compare on a small pool of worker threads.
@@ -49,6 +50,9 @@ type Job = {
 
 type Slot = { worker: Worker; job?: Job; ready: boolean };
 
+/** Jobs that may wait per worker before new ones are refused (503). */
+const QUEUE_PER_WORKER = 32;
+
 function inThread(job: Job): void {
   const work = job.op === 'hash' ? bcrypt.hash(job.password, job.arg as number) : bcrypt.compare(job.password, job.arg as string);
   (work as Promise<string | boolean>).then(job.resolve, job.reject);
@@ -76,6 +80,11 @@ class BcryptPool {
     return new Promise((resolve, reject) => {
       const job: Job = { op, password, arg, resolve, reject };
       if (this.failed) return inThread(job);
+      // A bounded queue: past it, waiting would take longer than any client waits (about 10 s at cost 12),
+      // so answer 503 now rather than pile up work nobody will read.
+      if (this.queue.length >= QUEUE_PER_WORKER * this.slots.length) {
+        return reject(new HttpError(503, 'server_busy', 'Too many password checks in progress. Try again shortly.', { 'Retry-After': '2' }));
+      }
       this.queue.push(job);
       this.pump();
     });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { getDb } from '../db';
 import { ConfigError, type Env } from '../db/url';
 import { HttpError } from '../http/errors';
@@ -10,9 +10,10 @@ import { parseDuration } from './config';
  * server instance, serverless ones included. Each check is one statement (an upsert ... returning).
  *
  * - per client address: login attempts, registrations, refreshes (fixed windows);
- * - per account (email): failed logins, with a back-off that grows with each failure past the first
- *   few and is capped, so that an attacker can slow a victim's logins but never lock them out for good.
- *   A successful login clears it. Unknown emails are counted alike, so limits reveal no accounts.
+ * - per account (email): password attempts (login, password change), with a back-off that grows with
+ *   each one past the first few and is capped, so that an attacker can slow a victim's logins but never
+ *   lock them out for good. A right password clears it. Unknown emails are counted alike, so limits
+ *   reveal no accounts.
  */
 
 export type Limit = { max: number; windowSeconds: number };
@@ -88,47 +89,50 @@ export async function limitByAddress(action: 'register' | 'refresh', address: st
   if (row.hits > limit.max) throw tooManyRequests(row.retry_after);
 }
 
-/**
- * One statement before a login: counts the attempt from this address and reads the account's
- * back-off. Throws 429 when either says wait. Returns the account's recent failures.
- */
-export async function checkLogin(address: string, email: string): Promise<{ failures: number }> {
-  const config = rateLimitConfig();
-  if (!config.enabled) return { failures: 0 };
-  const { rows } = await getDb().execute<{ hits: number; retry_after: number; failures: number | null; blocked_for: number | null }>(sql`
-    with attempt as (${countHit(`login:ip:${address}`, config.loginPerAddress)})
-    select attempt.hits, attempt.retry_after, account.hits as failures,
-           extract(epoch from account.blocked_until - now())::float8 as blocked_for
-    from attempt
-    left join rate_limits account
-      on account.key = ${accountKey(email)}
-      and account.updated_at > now() - make_interval(secs => ${FAILURE_MEMORY_SECONDS})`);
-  const row = rows[0]!;
-  if (row.hits > config.loginPerAddress.max) throw tooManyRequests(row.retry_after);
-  if (row.blocked_for !== null && row.blocked_for > 0) throw tooManyRequests(row.blocked_for);
-  return { failures: row.failures ?? 0 };
+/** min(LOGIN_BACKOFF_MAX, 2^(failures - free)) seconds from now, once `failures` reaches the free allowance. */
+function backoffUntil(failures: SQL, config: RateLimitConfig): SQL {
+  return sql`case when ${failures} >= ${config.loginFailuresFree}
+    then now() + make_interval(secs => least(${config.loginBackoffMax}::float8,
+      power(2, least(${failures} - ${config.loginFailuresFree}, 30))))
+  end`;
 }
 
-/** One statement after a failed login: one more failure, and the back-off it earns. */
-export async function recordLoginFailure(email: string): Promise<void> {
+/**
+ * One statement before checking a password (login, password change): counts the attempt from this
+ * address, and counts it against the account too, before the password is checked. Counting first is
+ * what makes the back-off hold under concurrency: a burst of parallel guesses is serialised on the
+ * account's row, and every guess past the free allowance finds the account blocked. A right password
+ * then forgets the count (forgetLoginFailures, inside the statement that records the success).
+ * Throws 429 while either limit says wait; an attempt made while blocked is not counted.
+ */
+export async function checkLogin(address: string, email: string): Promise<void> {
   const config = rateLimitConfig();
   if (!config.enabled) return;
-  const failures = sql`(case when r.updated_at <= now() - make_interval(secs => ${FAILURE_MEMORY_SECONDS}) then 1 else r.hits + 1 end)`;
-  const backoff = (count: ReturnType<typeof sql>) => sql`
-    case when ${count} >= ${config.loginFailuresFree}
-      then now() + make_interval(secs => least(${config.loginBackoffMax}::float8, power(2, ${count} - ${config.loginFailuresFree})))
-    end`;
-  await getDb().execute(sql`
-    insert into rate_limits as r (key, hits, window_started_at, blocked_until, updated_at)
-    values (${accountKey(email)}, 1, now(), ${backoff(sql`1`)}, now())
-    on conflict (key) do update set
-      hits = ${failures},
-      blocked_until = ${backoff(failures)},
-      updated_at = now()`);
+  const blocked = sql`r.blocked_until > now()`;
+  const failures = sql`(case when r.updated_at <= now() - make_interval(secs => ${FAILURE_MEMORY_SECONDS}) then 1
+    else least(r.hits + 1, 1000) end)`;
+  const { rows } = await getDb().execute<{ hits: number; retry_after: number; counted: boolean; blocked_for: number | null }>(sql`
+    with attempt as (${countHit(`login:ip:${address}`, config.loginPerAddress)}),
+    account as (
+      insert into rate_limits as r (key, hits, window_started_at, blocked_until, updated_at)
+      values (${accountKey(email)}, 1, now(), ${backoffUntil(sql`1`, config)}, now())
+      on conflict (key) do update set
+        hits = case when ${blocked} then r.hits else ${failures} end,
+        blocked_until = case when ${blocked} then r.blocked_until else ${backoffUntil(failures, config)} end,
+        updated_at = case when ${blocked} then r.updated_at else now() end
+      returning r.updated_at = now() as counted, extract(epoch from r.blocked_until - now())::float8 as blocked_for
+    )
+    select attempt.hits, attempt.retry_after, account.counted, account.blocked_for from attempt, account`);
+  const row = rows[0]!;
+  if (row.hits > config.loginPerAddress.max) throw tooManyRequests(row.retry_after);
+  if (!row.counted) throw tooManyRequests(row.blocked_for ?? 1);
 }
 
-/** After a successful login: the account's failures are forgotten. */
-export async function clearLoginFailures(email: string): Promise<void> {
-  if (!rateLimitConfig().enabled) return;
-  await getDb().execute(sql`delete from rate_limits where key = ${accountKey(email)}`);
+/**
+ * The SQL that forgets an account's counted attempts after a right password, for the caller to run
+ * inside the statement that records the success (no extra round trip); undefined when limits are off.
+ */
+export function forgetLoginFailures(email: string): SQL | undefined {
+  if (!rateLimitConfig().enabled) return undefined;
+  return sql`delete from rate_limits where key = ${accountKey(email)}`;
 }

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { getDb } from '../db';
 import { authConfig } from './config';
 
@@ -24,12 +24,15 @@ function sha256(token: string): string {
 
 export type IssuedSession = { sessionId: string; refreshToken: string; refreshExpiresIn: number };
 
-/** One statement: the session and its first refresh token. */
-export async function createSession(userId: string): Promise<IssuedSession> {
+/**
+ * One statement: the session and its first refresh token, plus `also` (e.g. forgetting the account's
+ * failed attempts) when given, so that a login records its success in one round trip.
+ */
+export async function createSession(userId: string, also?: SQL): Promise<IssuedSession> {
   const { refreshTokenTtl } = authConfig();
   const refreshToken = newRefreshToken();
   const { rows } = await getDb().execute<{ session_id: string }>(sql`
-    with session as (
+    with ${also ? sql`also as (${also}),` : sql``} session as (
       insert into sessions (user_id, expires_at)
       values (${userId}, now() + make_interval(secs => ${refreshTokenTtl}))
       returning id
@@ -45,9 +48,10 @@ export type RefreshResult =
   | { ok: false; reason: 'unknown' | 'expired' | 'revoked' | 'inactive_user' | 'reused' };
 
 /**
- * Rotates a refresh token, in one transaction. The presented token's row and its session's row are
- * locked (FOR UPDATE), so concurrent refreshes of one session run one after the other, and each sees
- * what the one before it committed: two refreshes with the same token never leave two live tokens.
+ * Rotates a refresh token, in one transaction. The session's row is locked first (FOR UPDATE), so
+ * concurrent refreshes of one session run one after the other; the token is read only once the lock is
+ * held, so each sees what the one before it committed: two refreshes with the same token never leave
+ * two live tokens. Every path takes the session lock before any token row, so they cannot deadlock.
  */
 export async function rotateRefreshToken(presented: string): Promise<RefreshResult> {
   if (!REFRESH_TOKEN.test(presented)) return { ok: false, reason: 'unknown' };
@@ -55,25 +59,21 @@ export async function rotateRefreshToken(presented: string): Promise<RefreshResu
   const presentedHash = sha256(presented);
 
   return getDb().transaction(async (tx) => {
-    const { rows } = await tx.execute<{
-      session_id: string;
-      user_id: string;
-      spent: boolean;
-      within_grace: boolean;
-      revoked: boolean;
-      expired: boolean;
-      is_active: boolean;
-    }>(sql`
-      select s.id as session_id, s.user_id, t.spent_at is not null as spent,
-             t.spent_at > now() - make_interval(secs => ${refreshReuseGrace}) as within_grace,
-             s.revoked_at is not null as revoked, s.expires_at <= now() as expired, u.is_active
-      from refresh_tokens t
-      join sessions s on s.id = t.session_id
+    const locked = await tx.execute<{ session_id: string; user_id: string; revoked: boolean; expired: boolean; is_active: boolean }>(sql`
+      select s.id as session_id, s.user_id, s.revoked_at is not null as revoked,
+             s.expires_at <= now() as expired, u.is_active
+      from sessions s
       join users u on u.id = s.user_id
-      where t.token_hash = ${presentedHash}
-      for update of t, s`);
-    const found = rows[0];
-    if (!found) return { ok: false, reason: 'unknown' } as const;
+      where s.id = (select session_id from refresh_tokens where token_hash = ${presentedHash})
+      for update of s`);
+    const session = locked.rows[0];
+    if (!session) return { ok: false, reason: 'unknown' } as const;
+    // Read after the lock: under READ COMMITTED a new statement sees what the lock holder committed.
+    const token = await tx.execute<{ spent: boolean; within_grace: boolean }>(sql`
+      select spent_at is not null as spent,
+             coalesce(spent_at > now() - make_interval(secs => ${refreshReuseGrace}), false) as within_grace
+      from refresh_tokens where token_hash = ${presentedHash}`);
+    const found = { ...session, ...token.rows[0]! };
     if (found.revoked) return { ok: false, reason: 'revoked' } as const;
     if (found.expired) return { ok: false, reason: 'expired' } as const;
     if (!found.is_active) return { ok: false, reason: 'inactive_user' } as const;

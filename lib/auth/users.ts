@@ -1,4 +1,4 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, sql, type SQL } from 'drizzle-orm';
 import { getDb } from '../db';
 import { isUniqueViolation } from '../db/errors';
 import { sessions, users, type User } from '../db/schema';
@@ -64,10 +64,10 @@ export async function updatePasswordHash(id: string, hashedPassword: string): Pr
   await getDb().update(users).set({ hashedPassword }).where(eq(users.id, id));
 }
 
-/** One statement: the new hash, and every session of the user but `keep` revoked. */
-export async function changePassword(id: string, hashedPassword: string, keep: string): Promise<void> {
+/** One statement: the new hash, every session of the user but `keep` revoked, and `also` if given. */
+export async function changePassword(id: string, hashedPassword: string, keep: string, also?: SQL): Promise<void> {
   await getDb().execute(sql`
-    with changed as (update users set hashed_password = ${hashedPassword} where id = ${id})
+    with ${also ? sql`also as (${also}),` : sql``} changed as (update users set hashed_password = ${hashedPassword} where id = ${id})
     update sessions set revoked_at = now()
     where user_id = ${id} and id <> ${keep} and revoked_at is null`);
 }

@@ -26,10 +26,11 @@ export function isUniqueViolation(error: unknown, constraint: string): boolean {
 
 // SQLSTATE classes that mean "the database cannot serve us right now", not "our query is wrong":
 // 08 connection exception, 28 invalid authorization, 3D invalid catalog (no such database),
-// 53 insufficient resources, 57 operator intervention (shutdown, cancel, timeout).
-const UNAVAILABLE_CLASSES = new Set(['08', '28', '3D', '53', '57']);
+// 40 transaction rollback (deadlock, serialization: transient, worth a retry), 53 insufficient
+// resources, 57 operator intervention (shutdown, cancel, timeout).
+const UNAVAILABLE_CLASSES = new Set(['08', '28', '3D', '40', '53', '57']);
 const NETWORK_FAILURE =
-  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENOTFOUND|EAI_AGAIN|Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|WebSocket|socket hang up|Connection closed/i;
+  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENOTFOUND|EAI_AGAIN|Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|WebSocket|socket hang up|Connection closed|Query read timeout/i;
 
 /**
  * True when the error says the database is unreachable or refusing service (answer 503), false when it

@@ -14,6 +14,9 @@ function createDatabase() {
     connectionString: url.href,
     max: Number(process.env.DB_POOL_MAX) || 10,
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    // And for a connection that goes silent mid-query: give up (503) instead of waiting forever. The
+    // failed connection is dropped from the pool. Auth queries take milliseconds.
+    query_timeout: CONNECT_TIMEOUT_MS,
     idleTimeoutMillis: 10_000,
   });
   // An idle connection that dies (database restart, network drop) emits 'error' on the pool; without

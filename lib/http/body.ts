@@ -64,10 +64,10 @@ export async function readBody(request: Request, options: { form?: boolean } = {
 
   if (isForm) {
     const params = new URLSearchParams(text);
-    const body: Record<string, string> = {};
+    const body: Record<string, string> = Object.create(null);
     for (const [key, value] of params) {
       // OAuth 2.0 (RFC 6749 section 3.2): a parameter must not appear more than once.
-      if (key in body) throw new HttpError(400, 'malformed_body', `The form field "${key}" appears more than once.`);
+      if (Object.hasOwn(body, key)) throw new HttpError(400, 'malformed_body', `The form field "${key}" appears more than once.`);
       body[key] = value;
     }
     return body;

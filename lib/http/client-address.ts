@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { ConfigError } from '../db/url';
 
 /**
  * The address a request came from, for per-client rate limits.
@@ -34,14 +35,33 @@ export function trustedProxyHops(env: Record<string, string | undefined> = proce
   if (!value || value === 'false' || value === '0') return 0;
   if (value === 'true') return 1;
   const hops = Number(value);
-  return Number.isInteger(hops) && hops > 0 ? hops : 0;
+  if (!Number.isInteger(hops) || hops < 1) {
+    throw new ConfigError(`TRUST_PROXY must be a number of proxies (1, 2...), true (= 1) or false; got "${env.TRUST_PROXY}".`);
+  }
+  return hops;
+}
+
+/**
+ * The bucket an address counts in: IPv4 as it is (also when written IPv4-mapped, ::ffff:a.b.c.d);
+ * IPv6 by its /64, since one subscriber is routinely given a whole /64 and could otherwise rotate
+ * through 2^64 addresses, one bucket each.
+ */
+export function addressBucket(address: string): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (mapped) return mapped[1]!;
+  if (!address.includes(':')) return address;
+  const [head = '', tail = ''] = address.split('%')[0]!.toLowerCase().split('::');
+  const left = head ? head.split(':') : [];
+  const right = address.includes('::') && tail ? tail.split(':') : [];
+  const groups = address.includes('::') ? [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right] : left;
+  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
 }
 
 export function clientAddress(request: Request): string {
   const hops = trustedProxyHops();
   if (hops > 0) {
     const chain = (request.headers.get('x-forwarded-for') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-    if (chain.length > 0) return chain[Math.max(0, chain.length - hops)]!;
+    if (chain.length > 0) return addressBucket(chain[Math.max(0, chain.length - hops)]!);
   }
-  return request.headers.get(PEER_HEADER) || 'unknown';
+  return addressBucket(request.headers.get(PEER_HEADER) || 'unknown');
 }

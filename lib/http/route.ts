@@ -39,8 +39,10 @@ export function handle(handler: Handler): Handler {
  * Use: `export const { GET, HEAD, PUT, PATCH, DELETE, OPTIONS } = otherMethods('POST');`
  */
 export function otherMethods(...allowed: Method[]): Record<Method | 'OPTIONS', Handler> {
-  const answer: Handler = async (request) => withCors(request, errorResponse(methodNotAllowed(allowed)));
-  const handlers = Object.fromEntries(METHODS.map((m) => [m, answer])) as Record<Method | 'OPTIONS', Handler>;
-  handlers.OPTIONS = async (request) => preflight(request, allowed, SECURITY_HEADERS);
+  // Next.js answers HEAD from GET by itself where a route exports GET and no HEAD.
+  const answers = allowed.includes('GET') ? [...allowed, 'HEAD'] : allowed;
+  const answer: Handler = async (request) => withCors(request, errorResponse(methodNotAllowed(answers)));
+  const handlers = Object.fromEntries(METHODS.filter((m) => !answers.includes(m)).map((m) => [m, answer])) as Record<Method | 'OPTIONS', Handler>;
+  handlers.OPTIONS = async (request) => preflight(request, answers, SECURITY_HEADERS);
   return handlers;
 }

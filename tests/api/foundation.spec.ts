@@ -67,7 +67,7 @@ test.describe('routing', () => {
   const wrongMethods: [string, string, string][] = [
     ['GET', '/auth/register', 'POST'],
     ['DELETE', '/auth/login', 'POST'],
-    ['PUT', '/health', 'GET'],
+    ['PUT', '/health', 'GET, HEAD'],
   ];
   for (const [method, path, allowed] of wrongMethods) {
     test(`${method} ${path} answers a JSON 405 with Allow: ${allowed}`, async ({ api }) => {
@@ -82,8 +82,12 @@ test.describe('routing', () => {
     expect((await api.post('/auth/me')).status()).toBe(401);
     const response = await api.post('/auth/me', { headers: { authorization: `Bearer ${account.token}` } });
     expect(response.status()).toBe(405);
-    expect(response.headers()['allow']).toBe('GET');
+    expect(response.headers()['allow']).toBe('GET, HEAD');
     expect((await response.json()).error).toBe('method_not_allowed');
+  });
+
+  test('HEAD works wherever GET does (uptime monitors use it)', async ({ api }) => {
+    for (const path of ['/health', '/']) expect((await api.head(path)).status()).toBe(200);
   });
 
   test('GET / describes the service', async ({ api }) => {

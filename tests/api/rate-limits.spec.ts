@@ -119,6 +119,30 @@ test('failed logins of one account back off, growing, capped; the right password
   expect(left).toBe(0);
 });
 
+test('a burst of parallel guesses at one account from many addresses is throttled all the same', async () => {
+  const email = await register(behindProxy);
+  const statuses = await Promise.all(
+    Array.from({ length: 20 }, () => post(behindProxy, '/auth/login', { email, password: 'a wrong guess' }, newAddress()).then((r) => r.status)),
+  );
+  // 3 attempts are free; the rest find the account backing off (counted before the password is checked).
+  expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(5);
+  expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(15);
+  expect(statuses.every((s) => s === 401 || s === 429)).toBe(true);
+});
+
+test('password changes count against the account like logins: a stolen access token cannot guess the password', async () => {
+  const email = await register(behindProxy);
+  const { access_token } = await (await post(behindProxy, '/auth/login', { email, password: PASSWORD }, newAddress())).json();
+  const change = (current_password: string) =>
+    fetch(`${behindProxy.url}/auth/password`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${access_token}`, 'x-forwarded-for': newAddress() },
+      body: JSON.stringify({ current_password, new_password: 'a brand new passphrase' }),
+    });
+  for (let i = 0; i < 3; i++) expect((await change('a wrong guess')).status).toBe(403);
+  await expectLimited(await change(PASSWORD), 1);
+});
+
 test('an unknown email backs off exactly like a real one (limits reveal no accounts)', async () => {
   const ghost = uniqueEmail('ghost');
   for (let i = 0; i < 3; i++) expect((await post(behindProxy, '/auth/login', { email: ghost, password: 'x' }, newAddress())).status).toBe(401);

@@ -22,18 +22,20 @@ const EXPECTED_STATEMENTS = {
   // The same, the insert refused by the unique index. pg_stat_statements counts only statements that
   // complete, so 1 here means: nothing but the limit ran before the insert (no select-first).
   'POST /auth/register (email taken)': 1,
-  // the address limit and the account's back-off (one statement) + select the user + session and refresh token (one statement)
+  // the address limit and the account's attempt count (one statement) + select the user + the session,
+  // its refresh token and forgetting the account's attempts (one statement)
   'POST /auth/login': 3,
-  // limit + select (the compare runs against a dummy hash) + record the failure
-  'POST /auth/login (unknown email)': 3,
-  'POST /auth/login (wrong password)': 3,
-  // limit + one transaction: BEGIN, lock and read the token, spend it and issue the next, COMMIT
-  'POST /auth/refresh': 5,
+  // limit and count + select (the compare runs against a dummy hash); the attempt was counted already
+  'POST /auth/login (unknown email)': 2,
+  'POST /auth/login (wrong password)': 2,
+  // limit + one transaction: BEGIN, lock the session, read the token, spend it and issue the next, COMMIT
+  'POST /auth/refresh': 6,
   'GET /auth/me': 1, // the user and the token's session, in one select
   'GET /auth/me (bad token)': 0, // proxy.ts answers 401 before any route code runs
   'GET /auth/me (no token)': 0,
   'POST /auth/logout': 2, // the user and session + revoke
-  'POST /auth/password': 3, // the user and session + the current hash + new hash and other sessions revoked (one statement)
+  // the user and session + limit and count (as login) + the current hash + new hash, other sessions revoked, count forgotten (one statement)
+  'POST /auth/password': 4,
   'GET /': 0,
 } as const;
 

@@ -13,4 +13,4 @@ export const dynamic = 'force-dynamic';
  */
 export const GET = handle(async () => json(publicJwks(), 200, { 'Cache-Control': 'public, max-age=300' }));
 
-export const { HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = otherMethods('GET');
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = otherMethods('GET');

@@ -1,5 +1,5 @@
 import { dummyHash, hashPassword, needsRehash, verifyPassword } from '@/lib/auth/password';
-import { checkLogin, clearLoginFailures, recordLoginFailure } from '@/lib/auth/rate-limit';
+import { checkLogin, forgetLoginFailures } from '@/lib/auth/rate-limit';
 import { loginForm, loginRequest } from '@/lib/auth/schemas';
 import { createSession } from '@/lib/auth/sessions';
 import { tokenResponseBody } from '@/lib/auth/token-response';
@@ -22,15 +22,11 @@ export const POST = handle(async (request) => {
   const body = await readBody(request, { form: true });
   const { email, password } = isForm(request) ? validate(loginForm, body) : validate(loginRequest, body);
 
-  const { failures } = await checkLogin(clientAddress(request), email);
+  await checkLogin(clientAddress(request), email);
   const user = await findUserByEmail(email);
   // An unknown email is compared against a dummy hash: same work, same time, same answer.
   const matches = await verifyPassword(password, user?.hashedPassword ?? dummyHash());
-  if (!user || !matches) {
-    await recordLoginFailure(email);
-    throw invalidCredentials();
-  }
-  if (failures > 0) await clearLoginFailures(email);
+  if (!user || !matches) throw invalidCredentials();
   // Only someone who knows the password learns that the account is disabled.
   if (!user.isActive) throw new HttpError(403, 'inactive_user', 'This account is deactivated.');
 
@@ -38,7 +34,7 @@ export const POST = handle(async (request) => {
     // BCRYPT_COST changed since this hash was made: upgrade it now that we hold the password.
     await updatePasswordHash(user.id, await hashPassword(password));
   }
-  return json(await tokenResponseBody(user.id, await createSession(user.id)));
+  return json(await tokenResponseBody(user.id, await createSession(user.id, forgetLoginFailures(email))));
 });
 
 export const { GET, HEAD, PUT, PATCH, DELETE, OPTIONS } = otherMethods('POST');
