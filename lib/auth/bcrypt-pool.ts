@@ -50,8 +50,9 @@ type Job = {
 
 type Slot = { worker: Worker; job?: Job; ready: boolean };
 
-/** Jobs that may wait per worker before new ones are refused (503). */
+/** Jobs that may wait per worker before new ones are refused (503), and at least this many in all. */
 const QUEUE_PER_WORKER = 32;
+const MIN_QUEUE = 100;
 
 function inThread(job: Job): void {
   const work = job.op === 'hash' ? bcrypt.hash(job.password, job.arg as number) : bcrypt.compare(job.password, job.arg as string);
@@ -80,9 +81,9 @@ class BcryptPool {
     return new Promise((resolve, reject) => {
       const job: Job = { op, password, arg, resolve, reject };
       if (this.failed) return inThread(job);
-      // A bounded queue: past it, waiting would take longer than any client waits (about 10 s at cost 12),
-      // so answer 503 now rather than pile up work nobody will read.
-      if (this.queue.length >= QUEUE_PER_WORKER * this.slots.length) {
+      // A bounded queue: past it, waiting would take longer than clients wait (10-15 s at cost 12 on
+      // 2 cores), so answer 503 now rather than pile up work nobody will read.
+      if (this.queue.length >= Math.max(MIN_QUEUE, QUEUE_PER_WORKER * this.slots.length)) {
         return reject(new HttpError(503, 'server_busy', 'Too many password checks in progress. Try again shortly.', { 'Retry-After': '2' }));
       }
       this.queue.push(job);
