@@ -22,13 +22,13 @@ export type RateLimitConfig = {
   loginPerAddress: Limit;
   registerPerAddress: Limit;
   refreshPerAddress: Limit;
-  /** Failed logins of one account allowed before back-off starts. */
+  /** Password attempts at one account allowed before back-off starts (a right password resets the count). */
   loginFailuresFree: number;
-  /** The back-off's cap; it starts at 1 s and doubles with each further failure. */
+  /** The back-off's cap; it starts at 1 s and doubles with each further attempt. */
   loginBackoffMax: number;
 };
 
-/** Failures of an account older than this are forgotten. */
+/** Attempts at an account older than this are forgotten. */
 const FAILURE_MEMORY_SECONDS = 3600;
 
 function parseLimit(value: string, name: string): Limit {

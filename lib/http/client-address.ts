@@ -57,8 +57,10 @@ export function addressBucket(address: string): string {
   return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
 }
 
+let hops: number | undefined;
+
 export function clientAddress(request: Request): string {
-  const hops = trustedProxyHops();
+  hops ??= trustedProxyHops(); // checked at start (lib/startup.ts); read once
   if (hops > 0) {
     const chain = (request.headers.get('x-forwarded-for') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
     if (chain.length > 0) return addressBucket(chain[Math.max(0, chain.length - hops)]!);
