@@ -1,9 +1,25 @@
-import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
 import { expect, test } from '../support/fixtures';
 import { freePortPair, interrupt, runScriptInBackground } from '../support/processes';
+
+/** The processes of a process group, from /proc (no `ps` needed). */
+function processGroup(pgid: number): { pid: number; command: string }[] {
+  const members: { pid: number; command: string }[] = [];
+  for (const entry of fs.readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const command = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const group = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+      if (group === pgid) members.push({ pid: Number(entry), command });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return members;
+}
 
 const canConnect = (url: string) =>
   new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 }).connect().then(
@@ -24,9 +40,8 @@ test.describe('npm run db:local', () => {
     const url = /DATABASE_URL=(\S+)/.exec(first.output())![1]!;
     expect(url).toMatch(new RegExp(`^postgresql://postgres:[^@]+@localhost:${port}/neon_auth$`));
     // kill -9 the Node processes only (tsx and the script), as a crash would, not PostgreSQL
-    for (const line of execFileSync('ps', ['-o', 'pid=,comm=', '-g', String(first.child.pid)], { encoding: 'utf8' }).trim().split('\n')) {
-      const [pid, command] = line.trim().split(/\s+/);
-      if (command !== 'postgres') process.kill(Number(pid), 'SIGKILL');
+    for (const { pid, command } of processGroup(first.child.pid!)) {
+      if (command !== 'postgres') process.kill(pid, 'SIGKILL');
     }
     await first.exited;
     expect(await canConnect(url)).toBe(true);
@@ -50,7 +65,7 @@ test.describe('npm run db:local', () => {
       const run = runScriptInBackground('scripts/local-db.ts', [], {
         ...process.env,
         LOCAL_DB_PORT: String(port),
-        LOCAL_DB_DIR: path.join(process.cwd(), '.data', 'db-local-test'),
+        LOCAL_DB_DIR: path.join(process.cwd(), '.data', 'db-local-port-test'),
       });
       expect(await run.exited).toBe(1);
       expect(run.output()).toContain(`port ${port} on 127.0.0.1 is taken by another program`);
