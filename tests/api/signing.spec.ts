@@ -8,10 +8,10 @@ import {
   exportPKCS8,
   generateKeyPair,
   jwtVerify,
-  SignJWT,
 } from 'jose';
 import { readAuthConfig } from '../../lib/auth/config';
 import { expect, meStatus, registerAndLogin, test } from '../support/fixtures';
+import { signToken } from '../support/tokens';
 import { serverEnv, startServer, type TestServer } from '../support/server';
 
 const ISSUER = 'neon-next-auth';
@@ -62,27 +62,12 @@ test.describe('asymmetric signing with JWT_PRIVATE_KEY', () => {
       expect(await meStatus(server.url, account.token)).toBe(200);
 
       // A well-formed HS256 token with the old shared secret: refused (only the key's algorithm counts).
-      const hs256 = await new SignJWT({ sid: decodeJwt(account.token).sid })
-        .setProtectedHeader({ alg: 'HS256', typ: 'at+jwt' })
-        .setSubject(account.id)
-        .setIssuer(ISSUER)
-        .setAudience(AUDIENCE)
-        .setIssuedAt()
-        .setExpirationTime('5m')
-        .setJti(crypto.randomUUID())
-        .sign(new TextEncoder().encode(process.env.TEST_JWT_SECRET));
+      const claims = { sub: account.id, sid: decodeJwt(account.token).sid };
+      const hs256 = await signToken(claims);
       expect(await meStatus(process.env.TEST_BASE_URL!, hs256)).toBe(200); // the HS256 server takes it ...
       expect(await meStatus(server.url, hs256)).toBe(401); // ... this one does not.
       // Nor one with the right kid but HS256 keyed with the public key (the classic confusion attack).
-      const confused = await new SignJWT({})
-        .setProtectedHeader({ alg: 'HS256', typ: 'at+jwt', kid })
-        .setSubject(account.id)
-        .setIssuer(ISSUER)
-        .setAudience(AUDIENCE)
-        .setIssuedAt()
-        .setExpirationTime('5m')
-        .setJti(crypto.randomUUID())
-        .sign(new TextEncoder().encode(JSON.stringify(await exportJWK(publicKey))));
+      const confused = await signToken(claims, { kid, secret: new TextEncoder().encode(JSON.stringify(await exportJWK(publicKey))) });
       expect(await meStatus(server.url, confused)).toBe(401);
     });
   });

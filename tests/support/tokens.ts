@@ -4,12 +4,12 @@ import { SignJWT, base64url, type JWTPayload } from 'jose';
 /** Signs a token the way the server does, with the test server's secret, for tampering with one part. */
 export async function signToken(
   claims: JWTPayload,
-  options: { secret?: string; alg?: string; typ?: string; expiresIn?: number } = {},
+  options: { secret?: string | Uint8Array; alg?: string; typ?: string; kid?: string; expiresIn?: number } = {},
 ): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
   return new SignJWT({ iss: 'neon-next-auth', aud: 'neon-next-auth-api', iat: now, exp: now + (options.expiresIn ?? 900), jti: randomUUID(), ...claims })
-    .setProtectedHeader({ alg: options.alg ?? 'HS256', typ: options.typ ?? 'at+jwt' })
-    .sign(new TextEncoder().encode(options.secret ?? process.env.TEST_JWT_SECRET));
+    .setProtectedHeader({ alg: options.alg ?? 'HS256', typ: options.typ ?? 'at+jwt', ...(options.kid ? { kid: options.kid } : {}) })
+    .sign(typeof options.secret === 'object' ? options.secret : new TextEncoder().encode(options.secret ?? process.env.TEST_JWT_SECRET));
 }
 
 /** An unsigned token: {"alg":"none"}. */
