@@ -4,12 +4,17 @@ import { configureNeonDriver } from '../lib/db/driver';
 import { databaseUrl } from '../lib/db/url';
 import { ensureDatabaseUrl } from './local-db';
 
+/** A small Neon-driver pool for a command (not the app's: commands connect once, patiently). */
+export function openPool(url: URL, max = 2): Pool {
+  configureNeonDriver(url);
+  return new Pool({ connectionString: url.href, max, connectionTimeoutMillis: 10_000 });
+}
+
 export async function withPool<T>(work: (pool: Pool, url: URL) => Promise<T>): Promise<T> {
   const stop = await ensureDatabaseUrl();
   try {
     const url = databaseUrl();
-    configureNeonDriver(url);
-    const pool = new Pool({ connectionString: url.href, max: 2, connectionTimeoutMillis: 10_000 });
+    const pool = openPool(url);
     try {
       return await work(pool, url);
     } finally {

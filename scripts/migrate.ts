@@ -4,11 +4,11 @@
  * the app itself never creates or alters tables.
  */
 import path from 'node:path';
-import { Pool } from '@neondatabase/serverless';
+import type { Pool } from '@neondatabase/serverless';
 import { drizzle } from 'drizzle-orm/neon-serverless';
 import { migrate } from 'drizzle-orm/neon-serverless/migrator';
-import { configureNeonDriver } from '../lib/db/driver';
 import { databaseUrl } from '../lib/db/url';
+import { openPool } from './db';
 import { isMain, run } from './run';
 import { ensureDatabaseUrl } from './local-db';
 
@@ -23,8 +23,7 @@ async function appliedMigrations(pool: Pool): Promise<number> {
 
 /** Applies pending migrations; returns how many were new and how many exist in all. */
 export async function applyMigrations(url: URL): Promise<{ applied: number; total: number }> {
-  configureNeonDriver(url);
-  const pool = new Pool({ connectionString: url.href, max: 1, connectionTimeoutMillis: 10_000 });
+  const pool = openPool(url, 1);
   try {
     const before = await appliedMigrations(pool);
     await migrate(drizzle({ client: pool }), { migrationsFolder: path.join(process.cwd(), 'drizzle') });
