@@ -1,14 +1,15 @@
 import { NextResponse, type NextRequest } from 'next/server';
 import { requireToken } from '@/lib/auth/guard';
 import { withCors } from '@/lib/http/cors';
-import { toErrorResponse } from '@/lib/http/route';
+import { toErrorResponse } from '@/lib/http/error-response';
 
 /**
- * The guard in front of the protected routes: a request without a valid access token is answered 401
- * here, before any route code runs. Verifying a token needs no database, so this stays fast.
+ * The guard in front of the endpoints declared with `auth: 'user'` (lib/api/endpoints.ts): a request
+ * without a valid access token is answered 401 here, before any route code runs and before its body is
+ * read. Verifying a token needs no database, so this stays fast.
  *
- * It passes no identity on: each protected handler verifies the token again with requireUser()
- * (the proxy can be misconfigured or bypassed), so there is nothing a header could add. Identity-like
+ * It passes no identity on: each protected handler verifies the token again (lib/http/endpoint.ts; a
+ * proxy can be misconfigured or bypassed), so there is nothing a header could add. Identity-like
  * headers a client sends are deleted all the same, so that no code downstream can be fooled by one.
  */
 export async function proxy(request: NextRequest): Promise<Response> {
@@ -28,7 +29,8 @@ export async function proxy(request: NextRequest): Promise<Response> {
 
 const IDENTITY_HEADER = /^x-(user|auth|authenticated|forwarded-user|remote-user)(-|$)/i;
 
-// The protected paths, in one place. (Next.js reads this statically: literals only.)
+// The paths of the endpoints declared with auth: 'user'. Next.js reads this statically, so it is a
+// literal; tests/unit/endpoints.spec.ts proves it equals the declarations.
 export const config = {
   matcher: ['/auth/me', '/auth/logout', '/auth/password'],
 };

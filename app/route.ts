@@ -1,17 +1,12 @@
-import { json } from '@/lib/http/respond';
-import { otherMethods } from '@/lib/http/route';
-import { operations } from '@/lib/openapi/operations';
+import { allEndpoints, endpoints } from '@/lib/api/endpoints';
+import { on, route } from '@/lib/http/endpoint';
 
-/** Listed from the same operations /openapi.json documents, so the two never disagree. */
+/** Listed from the same declarations /openapi.json documents, so the two never disagree. */
 const index = {
   service: 'neon-next-auth',
-  endpoints: operations.map((op) => `${op.method.toUpperCase()} ${op.path}`),
+  endpoints: allEndpoints.map((e) => `${e.method} ${e.path}`),
   openapi: '/openapi.json',
 };
 
 /** GET / : what this service is and where to start. No database, no auth: also the benchmark's floor. */
-export async function GET(): Promise<Response> {
-  return json(index);
-}
-
-export const { POST, PUT, PATCH, DELETE, OPTIONS } = otherMethods('GET');
+export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = route(on(endpoints.index, async () => index));

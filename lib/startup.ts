@@ -1,15 +1,12 @@
-import { readAuthConfig } from './auth/config';
-import { readRateLimitConfig } from './auth/rate-limit';
-import { trustedProxyHops } from './http/client-address';
-import { ConfigError, databaseUrl } from './db/url';
+import { ConfigError, readConfig } from './config';
 
-/** Stops the server at start when a required setting is missing or unusable, saying what to set. */
+/**
+ * Stops a production server at start when a setting is missing or unusable, listing every problem at
+ * once with what to set, instead of failing on the first request.
+ */
 export function checkConfigOrExit(): void {
   try {
-    readAuthConfig();
-    readRateLimitConfig();
-    trustedProxyHops();
-    databaseUrl();
+    readConfig(process.env, { strict: true });
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     console.error(`\nCannot start: ${error.message}\n`);

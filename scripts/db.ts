@@ -6,7 +6,7 @@ import { ensureDatabaseUrl } from './local-db';
 
 /** A small Neon-driver pool for a command (not the app's: commands connect once, patiently). */
 export function openPool(url: URL, max = 2): Pool {
-  configureNeonDriver(url);
+  configureNeonDriver(url, process.env.NEON_WS_PROXY?.trim());
   return new Pool({ connectionString: url.href, max, connectionTimeoutMillis: 10_000 });
 }
 

@@ -5,13 +5,13 @@
  *   - sessions revoked more than PRUNE_REVOKED_AFTER ago (default 7d; kept that long for inspection)
  *   - rate-limit rows untouched for a day (every window and back-off is shorter than that)
  */
-import { parseDuration } from '../lib/auth/config';
+import { readConfig } from '../lib/config';
 import { withPool } from './db';
 import { run } from './run';
 
 run(() =>
   withPool(async (pool, url) => {
-    const keepRevoked = parseDuration(process.env.PRUNE_REVOKED_AFTER ?? '7d', 'PRUNE_REVOKED_AFTER');
+    const keepRevoked = readConfig(process.env).maintenance.pruneRevokedAfter;
     const sessions = await pool.query(
       `delete from sessions
        where expires_at < now() or revoked_at < now() - make_interval(secs => $1)`,

@@ -1,10 +1,6 @@
-import { json } from '@/lib/http/respond';
-import { otherMethods } from '@/lib/http/route';
+import { endpoints } from '@/lib/api/endpoints';
+import { on, route } from '@/lib/http/endpoint';
 import { openApiDocument } from '@/lib/openapi/document';
 
-/** GET /openapi.json: the OpenAPI 3.1 document, generated from the zod schemas the handlers validate with. */
-export async function GET(): Promise<Response> {
-  return json(openApiDocument());
-}
-
-export const { POST, PUT, PATCH, DELETE, OPTIONS } = otherMethods('GET');
+/** GET /openapi.json: the OpenAPI 3.1 document, generated from the endpoint declarations and their zod schemas. */
+export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = route(on(endpoints.openapi, async () => openApiDocument()));

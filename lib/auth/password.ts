@@ -1,6 +1,6 @@
 import bcrypt from 'bcryptjs';
 import { bcryptCompare, bcryptHash } from './bcrypt-pool';
-import { authConfig } from './config';
+import { config } from '../config';
 
 /**
  * bcrypt reads only the first 72 bytes of UTF-8. Registration refuses longer passwords (see
@@ -20,7 +20,7 @@ export function normalizePassword(password: string): string {
 // Hash and compare run on worker threads (see bcrypt-pool.ts): the event loop stays free meanwhile.
 
 export async function hashPassword(password: string): Promise<string> {
-  return bcryptHash(password, authConfig().bcryptCost);
+  return bcryptHash(password, config().passwords.bcryptCost);
 }
 
 export async function verifyPassword(password: string, hash: string): Promise<boolean> {
@@ -34,7 +34,7 @@ export async function verifyPassword(password: string, hash: string): Promise<bo
 
 /** True when the hash was made at another cost than the configured one: rehash after a login. */
 export function needsRehash(hash: string): boolean {
-  return bcrypt.getRounds(hash) !== authConfig().bcryptCost;
+  return bcrypt.getRounds(hash) !== config().passwords.bcryptCost;
 }
 
 /**
@@ -51,6 +51,6 @@ const DUMMY_HASHES: Record<number, string> = {
   15: '$2b$15$muEvs..piAVulRk.t2aFZur7l6TsVID.qkrH/b3FMtzm/EoQ3q/Xa',
 };
 
-export function dummyHash(cost = authConfig().bcryptCost): string {
+export function dummyHash(cost = config().passwords.bcryptCost): string {
   return DUMMY_HASHES[cost]!;
 }

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { sql, type SQL } from 'drizzle-orm';
+import { config, type Limit } from '../config';
 import { getDb } from '../db';
-import { ConfigError, type Env } from '../db/url';
-import { HttpError } from '../http/errors';
-import { parseDuration } from './config';
+import { rateLimits } from '../db/schema';
+import { rateLimited } from './errors';
 
 /**
  * Rate limits whose state lives in PostgreSQL (table rate_limits), so that they hold across every
@@ -16,84 +16,52 @@ import { parseDuration } from './config';
  *   reveal no accounts.
  */
 
-export type Limit = { max: number; windowSeconds: number };
-export type RateLimitConfig = {
-  enabled: boolean;
-  loginPerAddress: Limit;
-  registerPerAddress: Limit;
-  refreshPerAddress: Limit;
-  /** Password attempts at one account allowed before back-off starts (a right password resets the count). */
-  loginFailuresFree: number;
-  /** The back-off's cap; it starts at 1 s and doubles with each further attempt. */
-  loginBackoffMax: number;
-};
-
 /** Attempts at an account older than this are forgotten. */
 const FAILURE_MEMORY_SECONDS = 3600;
 
-function parseLimit(value: string, name: string): Limit {
-  const [max, window] = value.split('/');
-  const count = Number(max);
-  if (!Number.isInteger(count) || count < 1 || !window) {
-    throw new ConfigError(`${name} must look like 30/1m (30 requests per minute); got "${value}".`);
-  }
-  return { max: count, windowSeconds: parseDuration(window, name) };
-}
+// Column names for the raw statements below, from the schema (a renamed column breaks the type check).
+const r = {
+  key: sql.identifier(rateLimits.key.name),
+  hits: sql.identifier(rateLimits.hits.name),
+  windowStartedAt: sql.identifier(rateLimits.windowStartedAt.name),
+  blockedUntil: sql.identifier(rateLimits.blockedUntil.name),
+  updatedAt: sql.identifier(rateLimits.updatedAt.name),
+};
 
-export function readRateLimitConfig(env: Env = process.env): RateLimitConfig {
-  const free = Number(env.LOGIN_FAILURES_BEFORE_BACKOFF ?? 5);
-  if (!Number.isInteger(free) || free < 1) throw new ConfigError('LOGIN_FAILURES_BEFORE_BACKOFF must be a whole number, 1 or more.');
-  return {
-    enabled: env.RATE_LIMIT?.trim().toLowerCase() !== 'off',
-    loginPerAddress: parseLimit(env.RATE_LIMIT_LOGIN ?? '30/1m', 'RATE_LIMIT_LOGIN'),
-    registerPerAddress: parseLimit(env.RATE_LIMIT_REGISTER ?? '20/1h', 'RATE_LIMIT_REGISTER'),
-    refreshPerAddress: parseLimit(env.RATE_LIMIT_REFRESH ?? '60/1m', 'RATE_LIMIT_REFRESH'),
-    loginFailuresFree: free,
-    loginBackoffMax: parseDuration(env.LOGIN_BACKOFF_MAX ?? '15m', 'LOGIN_BACKOFF_MAX'),
-  };
+/** The key under which an account's password attempts are counted (the email is hashed: no address at rest). */
+export function accountCounterKey(email: string): string {
+  return `login:account:${createHash('sha256').update(email.toLowerCase()).digest('hex')}`;
 }
-
-let cached: RateLimitConfig | undefined;
-export function rateLimitConfig(): RateLimitConfig {
-  return (cached ??= readRateLimitConfig());
-}
-
-export function tooManyRequests(retryAfter: number): HttpError {
-  const seconds = Math.max(1, Math.ceil(retryAfter));
-  return new HttpError(429, 'rate_limited', `Too many attempts. Try again in ${seconds} seconds.`, {
-    'Retry-After': String(seconds),
-  });
-}
-
-const accountKey = (email: string) => `login:account:${createHash('sha256').update(email.toLowerCase()).digest('hex')}`;
 
 /** The upsert that counts one hit in a fixed window and returns the count and the window's end. */
-function countHit(key: string, { windowSeconds }: Limit) {
-  const expired = sql`r.window_started_at <= now() - make_interval(secs => ${windowSeconds})`;
+function countHit(key: string, { windowSeconds }: Limit): SQL {
+  const expired = sql`r.${r.windowStartedAt} <= now() - make_interval(secs => ${windowSeconds})`;
   return sql`
-    insert into rate_limits as r (key, hits, window_started_at, updated_at) values (${key}, 1, now(), now())
-    on conflict (key) do update set
-      hits = case when ${expired} then 1 else r.hits + 1 end,
-      window_started_at = case when ${expired} then now() else r.window_started_at end,
-      updated_at = now()
-    returning r.hits, extract(epoch from r.window_started_at + make_interval(secs => ${windowSeconds}) - now())::float8 as retry_after`;
+    insert into ${rateLimits} as r (${r.key}, ${r.hits}, ${r.windowStartedAt}, ${r.updatedAt}) values (${key}, 1, now(), now())
+    on conflict (${r.key}) do update set
+      ${r.hits} = case when ${expired} then 1 else r.${r.hits} + 1 end,
+      ${r.windowStartedAt} = case when ${expired} then now() else r.${r.windowStartedAt} end,
+      ${r.updatedAt} = now()
+    returning r.${r.hits} as hits,
+      extract(epoch from r.${r.windowStartedAt} + make_interval(secs => ${windowSeconds}) - now())::float8 as retry_after`;
 }
 
-/** One statement: counts a request from this address; 429 past the limit. */
+/** One statement: counts a request from this address; rate_limited past the limit. */
 export async function limitByAddress(action: 'register' | 'refresh', address: string): Promise<void> {
-  const config = rateLimitConfig();
-  if (!config.enabled) return;
-  const limit = action === 'register' ? config.registerPerAddress : config.refreshPerAddress;
+  const settings = config().rateLimit;
+  if (!settings.enabled) return;
+  const limit = action === 'register' ? settings.registerPerAddress : settings.refreshPerAddress;
   const { rows } = await getDb().execute<{ hits: number; retry_after: number }>(countHit(`${action}:ip:${address}`, limit));
   const row = rows[0]!;
-  if (row.hits > limit.max) throw tooManyRequests(row.retry_after);
+  if (row.hits > limit.max) throw rateLimited(row.retry_after);
 }
 
 /** min(LOGIN_BACKOFF_MAX, 2^(failures - free)) seconds from now, once `failures` reaches the free allowance. */
-function backoffUntil(failures: SQL, config: RateLimitConfig): SQL {
-  return sql`case when ${failures} >= ${config.loginFailuresFree}
-    then now() + make_interval(secs => least(${config.loginBackoffMax}::float8,
-      power(2, least(${failures} - ${config.loginFailuresFree}, 30))))
+function backoffUntil(failures: SQL): SQL {
+  const { loginFailuresFree, loginBackoffMax } = config().rateLimit;
+  return sql`case when ${failures} >= ${loginFailuresFree}
+    then now() + make_interval(secs => least(${loginBackoffMax}::float8,
+      power(2, least(${failures} - ${loginFailuresFree}, 30))))
   end`;
 }
 
@@ -102,37 +70,28 @@ function backoffUntil(failures: SQL, config: RateLimitConfig): SQL {
  * address, and counts it against the account too, before the password is checked. Counting first is
  * what makes the back-off hold under concurrency: a burst of parallel guesses is serialised on the
  * account's row, and every guess past the free allowance finds the account blocked. A right password
- * then forgets the count (forgetLoginFailures, inside the statement that records the success).
- * Throws 429 while either limit says wait; an attempt made while blocked is not counted.
+ * then forgets the count (in the statement that records the success: lib/auth/login.ts).
+ * Throws rate_limited while either limit says wait; an attempt made while blocked is not counted.
  */
-export async function checkLogin(address: string, email: string): Promise<void> {
-  const config = rateLimitConfig();
-  if (!config.enabled) return;
-  const blocked = sql`r.blocked_until > now()`;
-  const failures = sql`(case when r.updated_at <= now() - make_interval(secs => ${FAILURE_MEMORY_SECONDS}) then 1
-    else least(r.hits + 1, 1000) end)`;
+export async function countPasswordAttempt(address: string, email: string): Promise<void> {
+  const settings = config().rateLimit;
+  if (!settings.enabled) return;
+  const blocked = sql`r.${r.blockedUntil} > now()`;
+  const failures = sql`(case when r.${r.updatedAt} <= now() - make_interval(secs => ${FAILURE_MEMORY_SECONDS}) then 1
+    else least(r.${r.hits} + 1, 1000) end)`;
   const { rows } = await getDb().execute<{ hits: number; retry_after: number; counted: boolean; blocked_for: number | null }>(sql`
-    with attempt as (${countHit(`login:ip:${address}`, config.loginPerAddress)}),
+    with attempt as (${countHit(`login:ip:${address}`, settings.loginPerAddress)}),
     account as (
-      insert into rate_limits as r (key, hits, window_started_at, blocked_until, updated_at)
-      values (${accountKey(email)}, 1, now(), ${backoffUntil(sql`1`, config)}, now())
-      on conflict (key) do update set
-        hits = case when ${blocked} then r.hits else ${failures} end,
-        blocked_until = case when ${blocked} then r.blocked_until else ${backoffUntil(failures, config)} end,
-        updated_at = case when ${blocked} then r.updated_at else now() end
-      returning r.updated_at = now() as counted, extract(epoch from r.blocked_until - now())::float8 as blocked_for
+      insert into ${rateLimits} as r (${r.key}, ${r.hits}, ${r.windowStartedAt}, ${r.blockedUntil}, ${r.updatedAt})
+      values (${accountCounterKey(email)}, 1, now(), ${backoffUntil(sql`1`)}, now())
+      on conflict (${r.key}) do update set
+        ${r.hits} = case when ${blocked} then r.${r.hits} else ${failures} end,
+        ${r.blockedUntil} = case when ${blocked} then r.${r.blockedUntil} else ${backoffUntil(failures)} end,
+        ${r.updatedAt} = case when ${blocked} then r.${r.updatedAt} else now() end
+      returning r.${r.updatedAt} = now() as counted, extract(epoch from r.${r.blockedUntil} - now())::float8 as blocked_for
     )
     select attempt.hits, attempt.retry_after, account.counted, account.blocked_for from attempt, account`);
   const row = rows[0]!;
-  if (row.hits > config.loginPerAddress.max) throw tooManyRequests(row.retry_after);
-  if (!row.counted) throw tooManyRequests(row.blocked_for ?? 1);
-}
-
-/**
- * The SQL that forgets an account's counted attempts after a right password, for the caller to run
- * inside the statement that records the success (no extra round trip); undefined when limits are off.
- */
-export function forgetLoginFailures(email: string): SQL | undefined {
-  if (!rateLimitConfig().enabled) return undefined;
-  return sql`delete from rate_limits where key = ${accountKey(email)}`;
+  if (row.hits > settings.loginPerAddress.max) throw rateLimited(row.retry_after);
+  if (!row.counted) throw rateLimited(row.blocked_for ?? 1);
 }

@@ -1,7 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { sql, type SQL } from 'drizzle-orm';
+import { and, eq, isNull, ne, sql } from 'drizzle-orm';
+import { config } from '../config';
 import { getDb } from '../db';
-import { authConfig } from './config';
+import { rateLimits, refreshTokens, sessions, users } from '../db/schema';
+import { accountCounterKey } from './rate-limit';
 
 /**
  * Sessions and their rotating refresh tokens (tables in lib/db/schema.ts).
@@ -25,22 +27,29 @@ function sha256(token: string): string {
 export type IssuedSession = { sessionId: string; refreshToken: string; refreshExpiresIn: number };
 
 /**
- * One statement: the session and its first refresh token, plus `also` (e.g. forgetting the account's
- * failed attempts) when given, so that a login records its success in one round trip.
+ * One statement records a successful login: the session and its first refresh token, and the
+ * account's counted password attempts forgotten. The session is created only if the hash that was
+ * verified is still the stored one and the user is still active: a login racing a password change or
+ * a deactivation gets nothing (undefined), never a session that outlives the change.
  */
-export async function createSession(userId: string, also?: SQL): Promise<IssuedSession> {
-  const { refreshTokenTtl } = authConfig();
+export async function startLoginSession(user: { id: string; email: string }, verifiedHash: string): Promise<IssuedSession | undefined> {
+  const { refreshTokenTtl } = config().auth;
   const refreshToken = newRefreshToken();
   const { rows } = await getDb().execute<{ session_id: string }>(sql`
-    with ${also ? sql`also as (${also}),` : sql``} session as (
-      insert into sessions (user_id, expires_at)
-      values (${userId}, now() + make_interval(secs => ${refreshTokenTtl}))
-      returning id
+    with forgotten as (
+      delete from ${rateLimits} where ${rateLimits.key} = ${accountCounterKey(user.email)}
+    ), session as (
+      insert into ${sessions} (${sql.identifier(sessions.userId.name)}, ${sql.identifier(sessions.expiresAt.name)})
+      select ${users.id}, now() + make_interval(secs => ${refreshTokenTtl})
+      from ${users}
+      where ${users.id} = ${user.id} and ${users.hashedPassword} = ${verifiedHash} and ${users.isActive}
+      returning ${sessions.id}
     )
-    insert into refresh_tokens (token_hash, session_id)
+    insert into ${refreshTokens} (${sql.identifier(refreshTokens.tokenHash.name)}, ${sql.identifier(refreshTokens.sessionId.name)})
     select ${sha256(refreshToken)}, id from session
-    returning session_id`);
-  return { sessionId: rows[0]!.session_id, refreshToken, refreshExpiresIn: refreshTokenTtl };
+    returning ${refreshTokens.sessionId} as session_id`);
+  const sessionId = rows[0]?.session_id;
+  return sessionId ? { sessionId, refreshToken, refreshExpiresIn: refreshTokenTtl } : undefined;
 }
 
 export type RefreshResult =
@@ -55,7 +64,7 @@ export type RefreshResult =
  */
 export async function rotateRefreshToken(presented: string): Promise<RefreshResult> {
   if (!REFRESH_TOKEN.test(presented)) return { ok: false, reason: 'unknown' };
-  const { refreshTokenTtl, refreshReuseGrace } = authConfig();
+  const { refreshTokenTtl, refreshReuseGrace } = config().auth;
   const presentedHash = sha256(presented);
 
   return getDb().transaction(async (tx) => {
@@ -102,14 +111,16 @@ export async function rotateRefreshToken(presented: string): Promise<RefreshResu
 
 /** Revokes one session of a user (logout). */
 export async function revokeSession(userId: string, sessionId: string): Promise<void> {
-  await getDb().execute(sql`
-    update sessions set revoked_at = now()
-    where id = ${sessionId} and user_id = ${userId} and revoked_at is null`);
+  await getDb()
+    .update(sessions)
+    .set({ revokedAt: sql`now()` })
+    .where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId), isNull(sessions.revokedAt)));
 }
 
-/** Revokes every session of a user, or every one but `keep` (password change). */
+/** Revokes every session of a user, or every one but `keep`. */
 export async function revokeAllSessions(userId: string, keep?: string): Promise<void> {
-  await getDb().execute(sql`
-    update sessions set revoked_at = now()
-    where user_id = ${userId} and revoked_at is null ${keep ? sql`and id <> ${keep}` : sql``}`);
+  await getDb()
+    .update(sessions)
+    .set({ revokedAt: sql`now()` })
+    .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt), keep ? ne(sessions.id, keep) : undefined));
 }

@@ -1,7 +1,8 @@
-import { and, eq, sql, type SQL } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { getDb } from '../db';
 import { isUniqueViolation } from '../db/errors';
-import { sessions, users, type User } from '../db/schema';
+import { rateLimits, sessions, users, type User } from '../db/schema';
+import { accountCounterKey } from './rate-limit';
 
 export type PublicUser = { id: string; email: string; is_active: boolean; created_at: string };
 
@@ -60,16 +61,32 @@ export async function findPasswordHash(id: string): Promise<string | undefined> 
   return row?.hash;
 }
 
-export async function updatePasswordHash(id: string, hashedPassword: string): Promise<void> {
-  await getDb().update(users).set({ hashedPassword }).where(eq(users.id, id));
+/**
+ * After a login at an old cost: stores the new hash only if the one that was verified is still the
+ * stored one, so that a password changed meanwhile is never overwritten with the old password's hash.
+ */
+export async function upgradePasswordHash(id: string, verifiedHash: string, upgradedHash: string): Promise<boolean> {
+  const changed = await getDb()
+    .update(users)
+    .set({ hashedPassword: upgradedHash })
+    .where(and(eq(users.id, id), eq(users.hashedPassword, verifiedHash)))
+    .returning({ id: users.id });
+  return changed.length === 1;
 }
 
-/** One statement: the new hash, every session of the user but `keep` revoked, and `also` if given. */
-export async function changePassword(id: string, hashedPassword: string, keep: string, also?: SQL): Promise<void> {
+/**
+ * One statement: the new hash, every session of the user but `keep` revoked, and the account's
+ * counted login attempts forgotten (the password that was guessed at is gone).
+ */
+export async function changePassword(user: { id: string; email: string }, hashedPassword: string, keep: string): Promise<void> {
   await getDb().execute(sql`
-    with ${also ? sql`also as (${also}),` : sql``} changed as (update users set hashed_password = ${hashedPassword} where id = ${id})
-    update sessions set revoked_at = now()
-    where user_id = ${id} and id <> ${keep} and revoked_at is null`);
+    with changed as (
+      update ${users} set ${sql.identifier(users.hashedPassword.name)} = ${hashedPassword} where ${users.id} = ${user.id}
+    ), forgotten as (
+      delete from ${rateLimits} where ${rateLimits.key} = ${accountCounterKey(user.email)}
+    )
+    update ${sessions} set ${sql.identifier(sessions.revokedAt.name)} = now()
+    where ${sessions.userId} = ${user.id} and ${sessions.id} <> ${keep} and ${sessions.revokedAt} is null`);
 }
 
 /** Every account, oldest first, for the admin CLI (`npm run users -- list`). */
@@ -91,8 +108,11 @@ export async function setUserActive(email: string, active: boolean): Promise<Pub
     if (!user.isActive) await getDb().update(users).set({ isActive: true }).where(eq(users.id, user.id));
   } else {
     await getDb().execute(sql`
-      with changed as (update users set is_active = false where id = ${user.id})
-      update sessions set revoked_at = now() where user_id = ${user.id} and revoked_at is null`);
+      with changed as (
+        update ${users} set ${sql.identifier(users.isActive.name)} = false where ${users.id} = ${user.id}
+      )
+      update ${sessions} set ${sql.identifier(sessions.revokedAt.name)} = now()
+      where ${sessions.userId} = ${user.id} and ${sessions.revokedAt} is null`);
   }
   return publicUser(user);
 }

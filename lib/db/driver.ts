@@ -1,6 +1,6 @@
 import { neonConfig } from '@neondatabase/serverless';
 import ws from 'ws';
-import { isLocalHost, type Env } from './url';
+import { isLocalHost } from './url';
 
 /**
  * Points the Neon serverless driver at the right place for this URL. Neon hosts keep the driver's
@@ -8,12 +8,12 @@ import { isLocalHost, type Env } from './url';
  * driver goes through the WebSocket-to-TCP relay that `npm run db:local` (scripts/relay.ts) runs next to
  * it: by default on the database's port + 1, or where NEON_WS_PROXY says (host:port/path).
  */
-export function configureNeonDriver(url: URL, env: Env = process.env): void {
+export function configureNeonDriver(url: URL, wsProxy?: string): void {
   // Node 20 has no global WebSocket.
   neonConfig.webSocketConstructor = ws;
   if (!isLocalHost(url.hostname)) return;
 
-  const relay = env.NEON_WS_PROXY?.trim() || `${url.hostname}:${Number(url.port || 5432) + 1}/v2`;
+  const relay = wsProxy || `${url.hostname}:${Number(url.port || 5432) + 1}/v2`;
   neonConfig.wsProxy = () => relay;
   neonConfig.useSecureWebSocket = false;
   neonConfig.pipelineTLS = false;

@@ -2,17 +2,17 @@ import { Pool } from '@neondatabase/serverless';
 import { drizzle } from 'drizzle-orm/neon-serverless';
 import { configureNeonDriver } from './driver';
 import * as schema from './schema';
-import { databaseUrl } from './url';
+import { config, databaseUrlSetting } from '../config';
 
-/** How long to wait for a connection before answering 503 instead of hanging: the answer comes within 5 s. */
+/** How long to wait for a connection (or a query) before answering 503 instead of hanging. */
 export const CONNECT_TIMEOUT_MS = 4_000;
 
 function createDatabase() {
-  const url = databaseUrl();
-  configureNeonDriver(url);
+  const url = databaseUrlSetting();
+  configureNeonDriver(url, config().database.wsProxy);
   const pool = new Pool({
     connectionString: url.href,
-    max: Number(process.env.DB_POOL_MAX) || 10,
+    max: config().database.poolMax,
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     // And for a connection that goes silent mid-query: give up (503) instead of waiting forever. The
     // failed connection is dropped from the pool. Auth queries take milliseconds.

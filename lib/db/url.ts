@@ -1,11 +1,5 @@
-/** Reading and checking DATABASE_URL, shared by the app, drizzle.config.ts and the scripts. */
-
-/** Environment variables, as process.env or a plain object in tests. */
-export type Env = Record<string, string | undefined>;
-
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
+/** Reading and checking a database URL, shared by lib/config.ts, drizzle.config.ts and the scripts. */
+import { ConfigError, type Env } from '../config';
 
 const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
 
@@ -13,9 +7,9 @@ export function isLocalHost(hostname: string): boolean {
   return LOCAL_HOSTS.has(hostname);
 }
 
-/** The database URL from the environment, checked, or a ConfigError that says what to do. */
-export function databaseUrl(env: Env = process.env, name = 'DATABASE_URL'): URL {
-  const raw = env[name]?.trim();
+/** A database URL, checked, or a ConfigError naming the variable and saying what to do. */
+export function parseDatabaseUrl(value: string | undefined, name: string): URL {
+  const raw = value?.trim();
   if (!raw) {
     throw new ConfigError(
       `${name} is not set. Set it to your Neon connection string ` +
@@ -40,4 +34,9 @@ export function databaseUrl(env: Env = process.env, name = 'DATABASE_URL'): URL 
     );
   }
   return url;
+}
+
+/** For the command-line tools: the URL in `env[name]` (DATABASE_URL, or DATABASE_URL_UNPOOLED for migrations). */
+export function databaseUrl(env: Env = process.env, name = 'DATABASE_URL'): URL {
+  return parseDatabaseUrl(env[name], name);
 }

@@ -1,5 +1,5 @@
 import http from 'node:http';
-import { ConfigError } from '../db/url';
+import { config } from '../config';
 
 /**
  * The address a request came from, for per-client rate limits.
@@ -30,17 +30,6 @@ export function installPeerAddressStamp(): void {
   proto.__peerStamp = true;
 }
 
-export function trustedProxyHops(env: Record<string, string | undefined> = process.env): number {
-  const value = env.TRUST_PROXY?.trim().toLowerCase();
-  if (!value || value === 'false' || value === '0') return 0;
-  if (value === 'true') return 1;
-  const hops = Number(value);
-  if (!Number.isInteger(hops) || hops < 1) {
-    throw new ConfigError(`TRUST_PROXY must be a number of proxies (1, 2...), true (= 1) or false; got "${env.TRUST_PROXY}".`);
-  }
-  return hops;
-}
-
 /**
  * The bucket an address counts in: IPv4 as it is (also when written IPv4-mapped, ::ffff:a.b.c.d);
  * IPv6 by its /64, since one subscriber is routinely given a whole /64 and could otherwise rotate
@@ -57,10 +46,8 @@ export function addressBucket(address: string): string {
   return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
 }
 
-let hops: number | undefined;
-
 export function clientAddress(request: Request): string {
-  hops ??= trustedProxyHops(); // checked at start (lib/startup.ts); read once
+  const hops = config().http.trustProxyHops;
   if (hops > 0) {
     const chain = (request.headers.get('x-forwarded-for') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
     if (chain.length > 0) return addressBucket(chain[Math.max(0, chain.length - hops)]!);

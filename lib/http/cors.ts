@@ -1,22 +1,20 @@
+import { config } from '../config';
+
 /**
  * CORS is off unless CORS_ORIGINS lists the browser origins allowed to call this API (comma-separated,
  * exact matches, e.g. "https://app.example.com,http://localhost:5173"). Tokens travel in the
  * Authorization header, not cookies, so credentials mode is never enabled.
  */
-let origins: Set<string> | undefined;
-
-function allowedOrigins(): Set<string> {
-  return (origins ??= new Set((process.env.CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean)));
-}
+const allowedOrigins = () => config().http.corsOrigins;
 
 function allowedOrigin(request: Request): string | undefined {
   const origin = request.headers.get('origin');
-  return origin && allowedOrigins().has(origin) ? origin : undefined;
+  return origin && allowedOrigins().includes(origin) ? origin : undefined;
 }
 
 /** Adds Access-Control-Allow-Origin when the request's Origin is listed; always Vary: Origin when CORS is on. */
 export function withCors(request: Request, response: Response): Response {
-  if (allowedOrigins().size === 0) return response;
+  if (allowedOrigins().length === 0) return response;
   response.headers.append('Vary', 'Origin');
   const origin = allowedOrigin(request);
   if (origin) {

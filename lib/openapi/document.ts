@@ -1,5 +1,6 @@
 /**
- * Builds the OpenAPI 3.1 document from lib/openapi/operations.ts and the zod schemas it names: nothing
+ * Builds the OpenAPI 3.1 document from the endpoint declarations (lib/api/endpoints.ts) and the zod
+ * schemas they name: nothing
  * here is written by hand twice. OpenAPI 3.1 schemas are JSON Schema draft 2020-12, which is what
  * z.toJSONSchema produces. Request bodies are shown on their input side (what a client sends, before
  * trimming and normalising transforms), responses on their output side.
@@ -7,7 +8,7 @@
 import { z } from 'zod';
 import pkg from '../../package.json';
 import { MAX_BODY_BYTES } from '../http/body';
-import { operations, schemas, type Operation, type SchemaName } from './operations';
+import { allEndpoints, schemas, type Endpoint, type SchemaName } from '../api/endpoints';
 
 const ERROR_DESCRIPTIONS: Record<number, string> = {
   400: 'The body is not valid JSON, or a form field appears twice.',
@@ -34,13 +35,16 @@ function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, u
 }
 
 /** "post", "/.well-known/jwks.json" -> "postWellKnownJwksJson" */
-function operationId({ method, path }: Operation): string {
+function operationId({ method, path }: Endpoint): string {
   const words = path.split(/[^A-Za-z0-9]+/).filter(Boolean);
-  return method + (words.length ? words.map((w) => w[0]!.toUpperCase() + w.slice(1)).join('') : 'Root');
+  return method.toLowerCase() + (words.length ? words.map((w) => w[0]!.toUpperCase() + w.slice(1)).join('') : 'Root');
 }
 
-function describeOperation(op: Operation): Record<string, unknown> {
-  const errors = [...(op.errors ?? []), ...(op.bearer ? [401] : []), 500].map((e) =>
+/** Statuses every body-reading endpoint can answer (lib/http/body.ts, lib/http/validate.ts). */
+const BODY_ERRORS = [400, 413, 415, 422];
+
+function describeOperation(op: Endpoint): Record<string, unknown> {
+  const errors = [...(op.errors ?? []), ...(op.body ? BODY_ERRORS : []), ...(op.auth === 'user' ? [401] : []), 500].map((e) =>
     typeof e === 'number' ? { status: e, description: ERROR_DESCRIPTIONS[e] ?? 'An error.', schema: 'Error' as const } : e,
   );
   const responses: Record<string, unknown> = {
@@ -60,19 +64,19 @@ function describeOperation(op: Operation): Record<string, unknown> {
     tags: [op.tag],
     summary: op.summary,
     ...(op.description ? { description: op.description } : {}),
-    ...(op.bearer ? { security: [{ bearerAuth: [] }] } : {}),
+    ...(op.auth === 'user' ? { security: [{ bearerAuth: [] }] } : {}),
     ...(op.body ? { requestBody: { required: !op.body.optional, content } } : {}),
     responses,
   };
 }
 
 function buildDocument(): Record<string, unknown> {
-  const requestSchemas = new Set(operations.flatMap((op) => [op.body?.json, op.body?.form]).filter(Boolean));
+  const requestSchemas = new Set(allEndpoints.flatMap((op) => [op.body?.json, op.body?.form]).filter(Boolean));
   const components = Object.fromEntries(
     Object.entries(schemas).map(([name, schema]) => [name, jsonSchema(schema, requestSchemas.has(name as SchemaName) ? 'input' : 'output')]),
   );
   const paths: Record<string, Record<string, unknown>> = {};
-  for (const op of operations) (paths[op.path] ??= {})[op.method] = describeOperation(op);
+  for (const op of allEndpoints) (paths[op.path] ??= {})[op.method.toLowerCase()] = describeOperation(op);
 
   return {
     openapi: '3.1.0',

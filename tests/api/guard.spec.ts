@@ -47,7 +47,7 @@ test.describe('GET /auth/me and the guard', () => {
     ['wrong audience', (sub) => signToken({ sub, aud: 'someone-else' }), /invalid/],
     ['wrong issuer', (sub) => signToken({ sub, iss: 'evil' }), /invalid/],
     ['plain JWT type instead of at+jwt', (sub) => signToken({ sub }, { typ: 'JWT' }), /invalid/],
-    ['expired', (sub) => signToken({ sub }, { expiresIn: -60 }), /expired/],
+    ['expired', (sub) => signToken({ sub, sid: randomUUID() }, { expiresIn: -60 }), /expired/],
     ['not a JWT at all', () => 'abc.def.ghi', /invalid/],
   ];
   for (const [name, make, description] of badTokens) {

@@ -10,7 +10,7 @@ test.describe('POST /auth/login', () => {
     expect(response.status()).toBe(200);
     const body = await response.json();
     expect(body).toMatchObject({ access_token: expect.any(String), token_type: 'bearer', expires_in: 900 });
-    expect(decodeProtectedHeader(body.access_token)).toEqual({ alg: 'HS256', typ: 'at+jwt' });
+    expect(decodeProtectedHeader(body.access_token)).toEqual({ alg: 'HS256', typ: 'at+jwt', kid: expect.stringMatching(/^[\w-]{16}$/) });
     const claims = decodeJwt(body.access_token);
     expect(claims).toMatchObject({ sub: account.id, iss: 'neon-next-auth', aud: 'neon-next-auth-api', jti: expect.any(String) });
     expect(claims.exp! - claims.iat!).toBe(900);

@@ -9,7 +9,8 @@ import {
   generateKeyPair,
   jwtVerify,
 } from 'jose';
-import { readAuthConfig } from '../../lib/auth/config';
+import { secretKid } from '../../lib/auth/tokens';
+import { readConfig } from '../../lib/config';
 import { expect, meStatus, registerAndLogin, test } from '../support/fixtures';
 import { signToken } from '../support/tokens';
 import { serverEnv, startServer, type TestServer } from '../support/server';
@@ -42,8 +43,9 @@ test.describe('HS256 (the default)', () => {
     expect(response.headers()['x-content-type-options']).toBe('nosniff');
   });
 
-  test('tokens are HS256 with no kid', async ({ account }) => {
-    expect(decodeProtectedHeader(account.token)).toEqual({ alg: 'HS256', typ: 'at+jwt' });
+  test('tokens are HS256 with the kid of the secret that signed them', async ({ account }) => {
+    const kid = secretKid(new TextEncoder().encode(process.env.TEST_JWT_SECRET));
+    expect(decodeProtectedHeader(account.token)).toEqual({ alg: 'HS256', typ: 'at+jwt', kid });
   });
 });
 
@@ -107,33 +109,33 @@ test.describe('signing key settings', () => {
   test('JWT_SECRET is not needed with a private key; the key decides the algorithm', async () => {
     const { privateKey } = await generateKeyPair('ES256', { extractable: true });
     const pem = await exportPKCS8(privateKey);
-    const config = readAuthConfig({ ...base, JWT_PRIVATE_KEY: pem });
-    expect(config.signing.alg).toBe('ES256');
+    const config = readConfig({ ...base, JWT_PRIVATE_KEY: pem });
+    expect(config.auth.signing?.alg).toBe('ES256');
   });
 
   test('a PEM stored on one line with literal \\n works', async () => {
     const { privateKey } = await generateKeyPair('EdDSA', { extractable: true });
     const oneLine = (await exportPKCS8(privateKey)).trim().replace(/\n/g, '\\n');
-    expect(readAuthConfig({ ...base, JWT_PRIVATE_KEY: oneLine }).signing.alg).toBe('EdDSA');
+    expect(readConfig({ ...base, JWT_PRIVATE_KEY: oneLine }).auth.signing?.alg).toBe('EdDSA');
   });
 
   test('unsupported or unreadable keys are refused with what to use', () => {
     const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
-    expect(() => readAuthConfig({ ...base, JWT_PRIVATE_KEY: rsa })).toThrow(/rsa key; only Ed25519 \(EdDSA\) and P-256 \(ES256\)/);
+    expect(() => readConfig({ ...base, JWT_PRIVATE_KEY: rsa })).toThrow(/rsa key; only Ed25519 \(EdDSA\) and P-256 \(ES256\)/);
     const p384 = generateKeyPairSync('ec', { namedCurve: 'P-384' }).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
-    expect(() => readAuthConfig({ ...base, JWT_PRIVATE_KEY: p384 })).toThrow(/secp384r1 key/);
-    expect(() => readAuthConfig({ ...base, JWT_PRIVATE_KEY: 'not a key' })).toThrow(/JWT_PRIVATE_KEY is not a usable private key/);
-    expect(() => readAuthConfig({ ...base, JWT_PRIVATE_KEY: '{"kty":' })).toThrow(/not valid JSON/);
+    expect(() => readConfig({ ...base, JWT_PRIVATE_KEY: p384 })).toThrow(/secp384r1 key/);
+    expect(() => readConfig({ ...base, JWT_PRIVATE_KEY: 'not a key' })).toThrow(/JWT_PRIVATE_KEY is not a usable private key/);
+    expect(() => readConfig({ ...base, JWT_PRIVATE_KEY: '{"kty":' })).toThrow(/not valid JSON/);
   });
 
   test('retired keys need a current key, and must not repeat it', async () => {
     const { privateKey, publicKey } = await generateKeyPair('EdDSA', { extractable: true });
     const retired = JSON.stringify({ keys: [await exportJWK(publicKey)] });
-    expect(() => readAuthConfig({ ...base, JWT_SECRET: 'x'.repeat(32), JWT_RETIRED_PUBLIC_KEYS: retired })).toThrow(
+    expect(() => readConfig({ ...base, JWT_SECRET: 'x'.repeat(32), JWT_RETIRED_PUBLIC_KEYS: retired })).toThrow(
       /JWT_RETIRED_PUBLIC_KEYS is set but JWT_PRIVATE_KEY is not/,
     );
     const pem = await exportPKCS8(privateKey);
-    expect(() => readAuthConfig({ ...base, JWT_PRIVATE_KEY: pem, JWT_RETIRED_PUBLIC_KEYS: retired })).toThrow(
+    expect(() => readConfig({ ...base, JWT_PRIVATE_KEY: pem, JWT_RETIRED_PUBLIC_KEYS: retired })).toThrow(
       /share the kid/,
     );
   });

@@ -1,5 +1,8 @@
 import { test, expect } from '@playwright/test';
-import { addressBucket, trustedProxyHops } from '../../lib/http/client-address';
+import { readConfig } from '../../lib/config';
+import { addressBucket } from '../../lib/http/client-address';
+
+const trustedProxyHops = (env: Record<string, string>) => readConfig(env).http.trustProxyHops;
 
 test('addresses count in buckets: IPv4 as is, IPv4-mapped as IPv4, IPv6 by its /64', () => {
   expect(addressBucket('203.0.113.7')).toBe('203.0.113.7');

@@ -1,7 +1,7 @@
 import { test, expect } from '@playwright/test';
 import { DrizzleQueryError } from 'drizzle-orm/errors';
 import { isDatabaseUnavailable, isUniqueViolation } from '../../lib/db/errors';
-import { toErrorResponse } from '../../lib/http/route';
+import { toErrorResponse } from '../../lib/http/error-response';
 
 const pgError = (code: string, extra: object = {}) => Object.assign(new Error(`pg ${code}`), { code, ...extra });
 

@@ -1,16 +1,16 @@
+import { endpoints } from '@/lib/api/endpoints';
 import { publicJwks } from '@/lib/auth/tokens';
+import { on, route } from '@/lib/http/endpoint';
 import { json } from '@/lib/http/respond';
-import { handle, otherMethods } from '@/lib/http/route';
 
 // Read at run time: the keys come from the environment, never from the build.
 export const dynamic = 'force-dynamic';
 
 /**
  * GET /.well-known/jwks.json (RFC 7517): the public keys access tokens are verified with, the current
- * one and any being retired, so that other services can verify tokens without a shared secret.
- * With HS256 (JWT_SECRET, the default) the set is empty: a shared secret is never published.
- * Public, so cacheable for a few minutes (verifiers refetch when they meet an unknown kid).
+ * one and any being retired. With HS256 (JWT_SECRET, the default) the set is empty: a shared secret is
+ * never published. Public, so cacheable for a few minutes (verifiers refetch when they meet an unknown kid).
  */
-export const GET = handle(async () => json(publicJwks(), 200, { 'Cache-Control': 'public, max-age=300' }));
-
-export const { POST, PUT, PATCH, DELETE, OPTIONS } = otherMethods('GET');
+export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = route(
+  on(endpoints.jwks, async () => json(publicJwks(), 200, { 'Cache-Control': 'public, max-age=300' })),
+);

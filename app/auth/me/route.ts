@@ -1,8 +1,7 @@
-import { requireUser } from '@/lib/auth/guard';
-import { json } from '@/lib/http/respond';
-import { handle, otherMethods } from '@/lib/http/route';
+import { endpoints } from '@/lib/api/endpoints';
+import { on, route } from '@/lib/http/endpoint';
 
 /** GET /auth/me (bearer) -> the current user, read from the database. */
-export const GET = handle(async (request) => json((await requireUser(request)).user));
-
-export const { POST, PUT, PATCH, DELETE, OPTIONS } = otherMethods('GET');
+export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = route(
+  on(endpoints.me, async ({ user }) => user),
+);

@@ -1,21 +1,17 @@
+import { endpoints } from '@/lib/api/endpoints';
+import { AuthFailure } from '@/lib/auth/errors';
 import { hashPassword } from '@/lib/auth/password';
 import { limitByAddress } from '@/lib/auth/rate-limit';
-import { registerRequest } from '@/lib/auth/schemas';
 import { createUser } from '@/lib/auth/users';
-import { readBody } from '@/lib/http/body';
 import { clientAddress } from '@/lib/http/client-address';
-import { HttpError } from '@/lib/http/errors';
-import { json } from '@/lib/http/respond';
-import { handle, otherMethods } from '@/lib/http/route';
-import { validate } from '@/lib/http/validate';
+import { on, route } from '@/lib/http/endpoint';
 
 /** POST /auth/register {email, password} -> 201 {id, email, is_active, created_at} */
-export const POST = handle(async (request) => {
-  const { email, password } = validate(registerRequest, await readBody(request));
-  await limitByAddress('register', clientAddress(request));
-  const user = await createUser(email, await hashPassword(password));
-  if (!user) throw new HttpError(409, 'email_taken', 'An account with this email already exists. Log in instead.');
-  return json(user, 201);
-});
-
-export const { GET, HEAD, PUT, PATCH, DELETE, OPTIONS } = otherMethods('POST');
+export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = route(
+  on(endpoints.register, async ({ body, request }) => {
+    await limitByAddress('register', clientAddress(request));
+    const user = await createUser(body.email, await hashPassword(body.password));
+    if (!user) throw new AuthFailure('email_taken');
+    return user;
+  }),
+);

@@ -1,0 +1,31 @@
+import { AuthFailure } from './errors';
+import { dummyHash, hashPassword, needsRehash, verifyPassword } from './password';
+import { countPasswordAttempt } from './rate-limit';
+import { startLoginSession, type IssuedSession } from './sessions';
+import { findUserByEmail, upgradePasswordHash } from './users';
+
+/**
+ * A login, every step of it (as the FastAPI template's crud.authenticate): count the attempt, check
+ * the password, then start a session. Throws AuthFailure; returns the new session.
+ */
+export async function logIn(email: string, password: string, clientAddress: string): Promise<IssuedSession & { userId: string }> {
+  await countPasswordAttempt(clientAddress, email);
+  const user = await findUserByEmail(email);
+  // An unknown email is compared against a dummy hash: same work, same time, same answer.
+  const matches = await verifyPassword(password, user?.hashedPassword ?? dummyHash());
+  if (!user || !matches) throw new AuthFailure('invalid_credentials');
+  // Only someone who knows the password learns that the account is disabled.
+  if (!user.isActive) throw new AuthFailure('inactive_user');
+
+  let verifiedHash = user.hashedPassword;
+  if (needsRehash(verifiedHash)) {
+    // BCRYPT_COST changed since this hash was made: upgrade it now that we hold the password (only
+    // if it is still the stored one).
+    const upgraded = await hashPassword(password);
+    if (await upgradePasswordHash(user.id, verifiedHash, upgraded)) verifiedHash = upgraded;
+  }
+  const session = await startLoginSession(user, verifiedHash);
+  // The password changed, or the account was deactivated, while we were checking: the guess is stale.
+  if (!session) throw new AuthFailure('invalid_credentials');
+  return { ...session, userId: user.id };
+}
