@@ -9,6 +9,8 @@ export const users = pgTable(
     hashedPassword: text('hashed_password').notNull(),
     isActive: boolean('is_active').notNull().default(true),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    /** When the owner proved the address is theirs (a link from POST /auth/email/verify); null until then. */
+    emailVerifiedAt: timestamp('email_verified_at', { withTimezone: true }),
   },
   // Unique whatever the case: "Ann@x.io" and "ann@x.io" are one account. Registration stores emails
   // lowercased already; the index is what makes it hold under concurrent inserts.
@@ -53,6 +55,12 @@ export const refreshTokens = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     /** When it was used (or revoked); a token with spent_at set is no longer live. */
     spentAt: timestamp('spent_at', { withTimezone: true }),
+    /**
+     * The successor issued when this token was spent, encrypted under a key derived from this token
+     * (which is not stored): a retry within REFRESH_REUSE_GRACE gets the same successor back, and the
+     * table alone yields nothing usable.
+     */
+    successorCiphertext: text('successor_ciphertext'),
   },
   (table) => [index('refresh_tokens_session_id_idx').on(table.sessionId)],
 );
@@ -69,3 +77,23 @@ export const rateLimits = pgTable('rate_limits', {
   blockedUntil: timestamp('blocked_until', { withTimezone: true }),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });
+
+/**
+ * Single-use tokens sent by email: password reset and email verification. Only the SHA-256 of a token
+ * is stored. A token is live while used_at is null and expires_at is in the future; asking for a new
+ * one marks the older ones of the same purpose used.
+ */
+export const accountTokens = pgTable(
+  'account_tokens',
+  {
+    tokenHash: text('token_hash').primaryKey(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    purpose: text('purpose', { enum: ['password_reset', 'email_verification'] }).notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    usedAt: timestamp('used_at', { withTimezone: true }),
+  },
+  (table) => [index('account_tokens_user_id_purpose_idx').on(table.userId, table.purpose)],
+);

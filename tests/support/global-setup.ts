@@ -33,7 +33,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     console.log('test setup: next build ...');
     execFileSync(process.execPath, [path.join('node_modules', 'next', 'dist', 'bin', 'next'), 'build'], {
       stdio: ['ignore', 'ignore', 'inherit'],
-      // Standalone too, so that tests/api/deploy.spec.ts can run the self-hosting output; the other
+      // Standalone too, so that tests/tooling/deploy.spec.ts can run the self-hosting output; the other
       // tests run `next start` on the same build (it serves it the same, after a warning).
       env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1', NEXT_OUTPUT: 'standalone' },
     });

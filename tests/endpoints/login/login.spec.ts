@@ -1,6 +1,6 @@
 import bcrypt from 'bcryptjs';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
-import { expect, PASSWORD, test, uniqueEmail, withDb } from '../support/fixtures';
+import { expect, PASSWORD, test, uniqueEmail, withDb } from '../../support/fixtures';
 
 const INVALID = { error: 'invalid_credentials', message: 'Incorrect email or password' };
 

@@ -1,5 +1,5 @@
 import bcrypt from 'bcryptjs';
-import { countUsers, expect, PASSWORD, test, uniqueEmail, withDb } from '../support/fixtures';
+import { countUsers, expect, PASSWORD, test, uniqueEmail, withDb } from '../../support/fixtures';
 
 test.describe('POST /auth/register', () => {
   test('creates the account with a bcrypt hash and answers 201 without the hash', async ({ api }) => {

@@ -1,0 +1,40 @@
+import { expect, PASSWORD, test } from '../../support/fixtures';
+import { login, me, newAccount, refresh } from '../../support/sessions';
+
+test.describe('POST /auth/password', () => {
+  test('changes the password and ends the other sessions, keeping this one', async ({ api }) => {
+    const { email, pair } = await newAccount(api);
+    const other = await login(api, email);
+    const response = await api.post('/auth/password', {
+      headers: { authorization: `Bearer ${pair.access_token}` },
+      data: { current_password: PASSWORD, new_password: 'a brand new passphrase' },
+    });
+    expect(response.status()).toBe(204);
+    expect((await me(api, pair.access_token)).status()).toBe(200);
+    expect((await me(api, other.access_token)).status()).toBe(401);
+    expect((await refresh(api, other.refresh_token)).status()).toBe(401);
+    expect((await api.post('/auth/login', { data: { email, password: PASSWORD } })).status()).toBe(401);
+    await login(api, email, 'a brand new passphrase');
+  });
+
+  test('refuses a wrong current password with 403 and changes nothing', async ({ api }) => {
+    const { email, pair } = await newAccount(api);
+    const response = await api.post('/auth/password', {
+      headers: { authorization: `Bearer ${pair.access_token}` },
+      data: { current_password: 'not my password', new_password: 'a brand new passphrase' },
+    });
+    expect(response.status()).toBe(403);
+    expect((await response.json()).error).toBe('incorrect_password');
+    await login(api, email);
+  });
+
+  test('applies the registration rules to the new password', async ({ api }) => {
+    const { pair } = await newAccount(api);
+    const response = await api.post('/auth/password', {
+      headers: { authorization: `Bearer ${pair.access_token}` },
+      data: { current_password: PASSWORD, new_password: 'x'.repeat(73) },
+    });
+    expect(response.status()).toBe(422);
+    expect((await response.json()).fields.new_password).toContain('72 bytes');
+  });
+});
