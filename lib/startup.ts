@@ -1,6 +1,6 @@
 import { readAuthConfig } from './auth/config';
 import { readRateLimitConfig } from './auth/rate-limit';
-import { trustedProxyHops } from './http/client-address';
+import { clientAddressConfig } from './http/client-address';
 import { ConfigError, databaseUrl } from './db/url';
 
 /** Stops the server at start when a required setting is missing or unusable, saying what to set. */
@@ -8,7 +8,7 @@ export function checkConfigOrExit(): void {
   try {
     readAuthConfig();
     readRateLimitConfig();
-    trustedProxyHops();
+    clientAddressConfig();
     databaseUrl();
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
