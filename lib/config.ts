@@ -9,6 +9,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { readAsymmetricKeys, type AsymmetricKeys } from './auth/keys';
+import { clientAddressSource, type ClientAddressConfig } from './http/client-address';
 import { parseDatabaseUrl } from './db/url';
 
 export class ConfigError extends Error {
@@ -135,7 +136,7 @@ export const SETTINGS = {
   LOGIN_FAILURES_BEFORE_BACKOFF: integer(5, 1, 1000),
   LOGIN_BACKOFF_MAX: duration('15m'),
   // HTTP
-  TRUST_PROXY: setting(() => 0, parseTrustProxy),
+  TRUST_PROXY: optional(parseTrustProxy),
   /** Set by Vercel on its platform: the client address then comes from its own header. */
   VERCEL: setting(() => false, (raw) => raw.trim() !== '' && raw.trim() !== '0'),
   CORS_ORIGINS: setting(() => [] as string[], parseOrigins),
@@ -192,7 +193,7 @@ export type Config = {
     loginFailuresFree: number;
     loginBackoffMax: number;
   };
-  http: { trustProxyHops: number; onVercel: boolean; corsOrigins: string[] };
+  http: { clientAddress: ClientAddressConfig; corsOrigins: string[] };
   maintenance: { pruneRevokedAfter: number };
 };
 
@@ -252,7 +253,7 @@ export function readConfig(env: Env, { strict = false } = {}): Config {
       loginFailuresFree: s.LOGIN_FAILURES_BEFORE_BACKOFF,
       loginBackoffMax: s.LOGIN_BACKOFF_MAX,
     },
-    http: { trustProxyHops: s.TRUST_PROXY, onVercel: s.VERCEL, corsOrigins: s.CORS_ORIGINS },
+    http: { clientAddress: clientAddressSource(s.TRUST_PROXY, s.VERCEL), corsOrigins: s.CORS_ORIGINS },
     maintenance: { pruneRevokedAfter: s.PRUNE_REVOKED_AFTER },
   };
 }
