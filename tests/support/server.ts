@@ -14,6 +14,9 @@ export function serverEnv(overrides: Record<string, string | undefined> = {}): N
     DATABASE_URL: process.env.TEST_DATABASE_URL,
     JWT_SECRET: process.env.TEST_JWT_SECRET,
     BCRYPT_COST: '10',
+    SMTP_URL: process.env.TEST_SMTP_URL,
+    MAIL_FROM: 'neon-next-auth tests <no-reply@example.com>',
+    APP_URL: 'http://localhost:3000',
     // Limits have tests of their own, on servers of their own; here they would only get in the way.
     RATE_LIMIT: 'off',
     ...overrides,

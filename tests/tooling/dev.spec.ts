@@ -2,15 +2,19 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { readMailConfig } from '../../lib/mail/config';
+import { passwordResetMessage } from '../../lib/mail/messages';
+import { sendMail } from '../../lib/mail/send';
 import { ensureJwtSecret } from '../../scripts/jwt-secret';
 import { expect, PASSWORD, test, uniqueEmail } from '../support/fixtures';
 import { freePortPair, interrupt, runScriptInBackground } from '../support/processes';
 import { freePort } from '../support/server';
 
 test.describe('npm run dev', () => {
-  test('with no DATABASE_URL: starts the local database, migrates, says so, and serves the API', async () => {
+  test('with no DATABASE_URL and no SMTP_URL: starts the local database and mail catcher, migrates, says so, and serves the API', async () => {
     test.setTimeout(180_000);
-    const [dbPort, webPort] = [await freePortPair(), await freePort()];
+    const [dbPort, webPort, mailPort] = [await freePortPair(), await freePort(), await freePort()];
+    const mailDir = path.join(process.cwd(), '.data', `dev-test-mail-${Date.now()}`);
     const dev = runScriptInBackground('scripts/dev.ts', ['-p', String(webPort), '-H', '127.0.0.1'], {
       ...process.env,
       // No .env files (see tests/support/server.ts) and no DATABASE_URL from the shell: the local path.
@@ -19,6 +23,9 @@ test.describe('npm run dev', () => {
       JWT_SECRET: randomBytes(32).toString('base64url'),
       LOCAL_DB_PORT: String(dbPort),
       LOCAL_DB_DIR: path.join(process.cwd(), '.data', 'dev-test'),
+      SMTP_URL: '',
+      LOCAL_MAIL_PORT: String(mailPort),
+      LOCAL_MAIL_DIR: mailDir,
       NEXT_TELEMETRY_DISABLED: '1',
     });
     try {
@@ -35,9 +42,18 @@ test.describe('npm run dev', () => {
       const email = uniqueEmail('dev');
       const registered = await fetch(`${base}/auth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password: PASSWORD }) });
       expect(registered.status).toBe(201);
+
+      // The catcher listens where it said, keeps each message, and prints recipient, subject and link.
+      const catcherUrl = `smtp://127.0.0.1:${mailPort}`;
+      expect(dev.output()).toContain(`dev: SMTP_URL is not set; mail goes to the local catcher at ${catcherUrl}`);
+      const config = readMailConfig({ SMTP_URL: catcherUrl, APP_URL: base });
+      await sendMail(email, passwordResetMessage(config, { token: 'dev-token-1', expiresIn: 3600 }), config);
+      await dev.waitFor(`mail: to ${email} | Reset your password for 127.0.0.1:${webPort} | ${base}/reset-password?token=dev-token-1`, 10_000);
+      expect(fs.readdirSync(mailDir).filter((name) => name.endsWith('.eml'))).toHaveLength(1);
     } finally {
       interrupt(dev);
       await dev.exited;
+      fs.rmSync(mailDir, { recursive: true, force: true });
     }
   });
 
