@@ -22,7 +22,7 @@ import bcrypt from 'bcryptjs';
 import { startLocalDatabase } from '../scripts/local-db';
 import { applyMigrations } from '../scripts/migrate';
 import { run } from '../scripts/run';
-import { freePort, startServer, type ChildServer } from '../scripts/child-server';
+import { freePort, productionEnv, startServer, type ChildServer } from '../scripts/child-server';
 
 const ROOT = process.cwd();
 const NEXT_BIN = path.join(ROOT, 'node_modules', 'next', 'dist', 'bin', 'next');
@@ -189,20 +189,14 @@ async function main(): Promise<void> {
     await admin.query(`create database ${name}`);
     const databaseUrl = cluster.url.replace(/\/postgres$/, `/${name}`);
     await applyMigrations(new URL(databaseUrl));
-    const env: NodeJS.ProcessEnv = {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      NODE_ENV: 'production',
-      NEXT_TELEMETRY_DISABLED: '1',
-      // Next.js's flag for "env files already loaded": the bench server ignores a developer's .env files.
-      __NEXT_PROCESSED_ENV: 'true',
+    const env = productionEnv({
       DATABASE_URL: databaseUrl,
       JWT_SECRET: randomBytes(32).toString('base64url'),
       BCRYPT_COST: String(COST),
       BCRYPT_WORKERS: process.env.BCRYPT_WORKERS,
       RATE_LIMIT: 'off',
-    };
-    if (env.BCRYPT_WORKERS === undefined) delete env.BCRYPT_WORKERS;
+      SMTP_URL: 'off', // nothing measured sends mail
+    });
     server = await startServer(env, { waitFor: '/' });
     const base = server.url;
     log(`next start on ${base}, database ${name}, BCRYPT_COST=${COST}, ${CORES} cores`);

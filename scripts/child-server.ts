@@ -19,6 +19,25 @@ export function freePort(): Promise<number> {
   });
 }
 
+/**
+ * The environment of a production server started from here: only what is given (and PATH, HOME), so that
+ * a developer's shell and .env files never leak in. Undefined values are left out.
+ */
+export function productionEnv(settings: Record<string, string | undefined>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    NODE_ENV: 'production',
+    NEXT_TELEMETRY_DISABLED: '1',
+    // Next.js's own flag for "env files already loaded": .env.local may hold a JWT_SECRET or a Neon
+    // DATABASE_URL, and the server must see only what is set here.
+    __NEXT_PROCESSED_ENV: 'true',
+    ...settings,
+  };
+  for (const [key, value] of Object.entries(env)) if (value === undefined) delete env[key];
+  return env;
+}
+
 const NEXT_BIN = path.join(process.cwd(), 'node_modules', 'next', 'dist', 'bin', 'next');
 
 /**
