@@ -1,8 +1,19 @@
 import type { NextConfig } from 'next';
+import { MAX_BODY_BYTES } from './lib/http/body';
 
 const nextConfig: NextConfig = {
   // No "X-Powered-By: Next.js" banner on responses.
   poweredByHeader: false,
+  experimental: {
+    // Before proxy.ts runs, Next buffers the body of every request it covers (for the proxy and for
+    // the route), 10 MiB by default, and keeps it until the upload ends, even when the proxy answers
+    // 401: any client without a token could make the server hold 10 MiB a request. Past this size Next
+    // keeps nothing more (it still reads and drops the rest, and logs "Request body exceeded ...") and
+    // hands the route the body cut short: it does not refuse it. lib/http/body.ts and proxy.ts make
+    // sure a cut body is never taken for a whole one. At least MAX_BODY_BYTES, so that no body a route
+    // accepts is ever cut.
+    proxyClientMaxBodySize: 2 * MAX_BODY_BYTES,
+  },
   // Loaded by Node at run time instead of bundled: `ws` has optional native add-ons that bundlers
   // break, and the Neon driver and bcryptjs gain nothing from bundling. Standalone output traces them
   // into .next/standalone/node_modules all the same.
