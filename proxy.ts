@@ -1,5 +1,6 @@
 import { NextResponse, type NextRequest } from 'next/server';
 import { requireToken } from '@/lib/auth/guard';
+import { requireDeclaredLength } from '@/lib/http/body';
 import { withCors } from '@/lib/http/cors';
 import { toErrorResponse } from '@/lib/http/error-response';
 
@@ -17,6 +18,9 @@ export async function proxy(request: NextRequest): Promise<Response> {
   if (request.method === 'OPTIONS') return NextResponse.next();
   try {
     await requireToken(request);
+    // Next.js cuts this request's body at its cap (next.config.ts) before the route reads it; refuse
+    // a body whose cut the route could not see.
+    requireDeclaredLength(request);
   } catch (error) {
     return withCors(request, toErrorResponse(error, request));
   }

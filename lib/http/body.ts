@@ -21,6 +21,18 @@ export function isForm(request: Request): boolean {
 const tooLarge = () =>
   new HttpError(413, 'payload_too_large', `The request body must be at most ${MAX_BODY_BYTES} bytes.`);
 
+/**
+ * On the paths proxy.ts covers, Next.js hands the route a body cut at `proxyClientMaxBodySize`
+ * (next.config.ts) without saying so. A cut is visible only against a declared Content-Length, so
+ * there a body must declare its length: one sent in chunks of unknown total is refused with 411.
+ * (A request without a body sends neither header.)
+ */
+export function requireDeclaredLength(request: Request): void {
+  if (request.headers.has('transfer-encoding') && !request.headers.has('content-length')) {
+    throw new HttpError(411, 'length_required', 'Send the request body with a Content-Length header.');
+  }
+}
+
 async function readText(request: Request): Promise<string> {
   const declared = Number(request.headers.get('content-length'));
   if (declared > MAX_BODY_BYTES) throw tooLarge();
@@ -38,6 +50,8 @@ async function readText(request: Request): Promise<string> {
     }
     chunks.push(value);
   }
+  // Fewer bytes than declared: the body was cut on its way (Next.js does that to bodies over its cap).
+  if (declared > 0 && size < declared) throw tooLarge();
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks));
   } catch {
