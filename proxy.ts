@@ -6,8 +6,9 @@ import { toErrorResponse } from '@/lib/http/error-response';
 
 /**
  * The guard in front of the endpoints declared with `auth: 'user'` (lib/api/endpoints.ts): a request
- * without a valid access token is answered 401 here, before any route code runs and before its body is
- * read. Verifying a token needs no database, so this stays fast.
+ * without a valid access token is answered 401 here, before any route code runs. (Next.js has begun
+ * buffering the body by then; next.config.ts caps how much of it is kept.) Verifying a token needs no
+ * database, so this stays fast.
  *
  * It passes no identity on: each protected handler verifies the token again (lib/http/endpoint.ts; a
  * proxy can be misconfigured or bypassed), so there is nothing a header could add. Identity-like
