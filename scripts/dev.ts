@@ -48,6 +48,10 @@ async function main(): Promise<void> {
   process.env.APP_URL ||= `http://localhost:${devPort(process.argv.slice(2))}`;
 
   let stopDatabase = async () => {};
+  if (process.env.DATABASE_URL !== undefined && !process.env.DATABASE_URL.trim()) {
+    // An empty line (a failed `$(npx neonctl ...)`) must not silently mean "the local database".
+    console.warn('dev: DATABASE_URL is set but empty (in .env.local?): using the local database. Remove the line, or set your Neon connection string.');
+  }
   if (process.env.DATABASE_URL?.trim()) {
     databaseUrl(); // a clear message now rather than on the first request
     console.log('dev: using DATABASE_URL from your environment; creating nothing.');
