@@ -1,6 +1,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { getDb } from '../db';
 import { isUniqueViolation } from '../db/errors';
+import { readWithRetry } from '../db/read-retry';
 import { rateLimits, sessions, users, type User } from '../db/schema';
 import { accountCounterKey } from './rate-limit';
 
@@ -28,11 +29,11 @@ export async function createUser(email: string, hashedPassword: string): Promise
 }
 
 export async function findUserByEmail(email: string): Promise<User | undefined> {
-  const [user] = await getDb()
+  const [user] = await readWithRetry((db) => db
     .select()
     .from(users)
     .where(eq(sql`lower(${users.email})`, email.toLowerCase()))
-    .limit(1);
+    .limit(1));
   return user;
 }
 
@@ -44,7 +45,7 @@ export async function findUserAndSession(
   id: string,
   sessionId: string,
 ): Promise<{ user: PublicUser; sessionLive: boolean } | undefined> {
-  const [row] = await getDb()
+  const [row] = await readWithRetry((db) => db
     .select({
       ...publicColumns,
       sessionLive: sql<boolean>`(${sessions.revokedAt} is null and ${sessions.expiresAt} > now())`,
@@ -52,12 +53,12 @@ export async function findUserAndSession(
     .from(users)
     .leftJoin(sessions, and(eq(sessions.id, sessionId), eq(sessions.userId, users.id)))
     .where(eq(users.id, id))
-    .limit(1);
+    .limit(1));
   return row && { user: publicUser(row), sessionLive: row.sessionLive === true };
 }
 
 export async function findPasswordHash(id: string): Promise<string | undefined> {
-  const [row] = await getDb().select({ hash: users.hashedPassword }).from(users).where(eq(users.id, id)).limit(1);
+  const [row] = await readWithRetry((db) => db.select({ hash: users.hashedPassword }).from(users).where(eq(users.id, id)).limit(1));
   return row?.hash;
 }
 
