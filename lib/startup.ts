@@ -1,3 +1,4 @@
+import { bcryptWorkers } from './auth/bcrypt-config';
 import { readAuthConfig } from './auth/config';
 import { readRateLimitConfig } from './auth/rate-limit';
 import { trustedProxyHops } from './http/client-address';
@@ -8,6 +9,7 @@ export function checkConfigOrExit(): void {
   try {
     readAuthConfig();
     readRateLimitConfig();
+    bcryptWorkers();
     trustedProxyHops();
     databaseUrl();
   } catch (error) {

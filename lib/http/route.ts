@@ -1,4 +1,5 @@
 import type { NextRequest } from 'next/server';
+import { AuthFailure } from '../auth/errors';
 import { describeForLog, isDatabaseUnavailable, stackForLog } from '../db/errors';
 import { HttpError, internalError, methodNotAllowed, serviceUnavailable } from './errors';
 import { preflight, withCors } from './cors';
@@ -12,6 +13,14 @@ type Method = (typeof METHODS)[number];
 /** Turns any failure into the standard JSON error: 4xx as thrown, 503 for an outage, else 500. */
 export function toErrorResponse(error: unknown, request: Request): Response {
   if (error instanceof HttpError) return errorResponse(error);
+  // Temporary, until the edge maps every AuthFailure kind (lib/http/failures.ts, the lead's).
+  if (error instanceof AuthFailure && error.kind === 'server_busy') {
+    return errorResponse(
+      new HttpError(503, 'server_busy', 'Too many password checks in progress. Try again shortly.', {
+        'Retry-After': String(error.retryAfter ?? 2),
+      }),
+    );
+  }
   const where = `${request.method} ${new URL(request.url).pathname}`;
   if (isDatabaseUnavailable(error)) {
     console.error(`${where}: database unavailable: ${describeForLog(error)}`);
