@@ -35,6 +35,8 @@ test.describe('npm run dev', () => {
       const email = uniqueEmail('dev');
       const registered = await fetch(`${base}/auth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password: PASSWORD }) });
       expect(registered.status).toBe(201);
+      // `next dev` builds the bcrypt worker too: registration hashed on a worker thread, not the fallback.
+      expect(dev.output()).not.toContain('worker threads unavailable');
     } finally {
       interrupt(dev);
       await dev.exited;
