@@ -104,6 +104,12 @@ export const MUTANTS: Mutant[] = [
     specs: [SIGNING_SPEC],
   },
   {
+    name: 'retired-keys-ignored',
+    description: 'JWT_RETIRED_PUBLIC_KEYS are not loaded: a key rotation logs everyone out',
+    edits: [{ file: TOKENS, from: 'for (const jwk of signing.publicJwks) byKid.set(', to: 'for (const jwk of signing.publicJwks.slice(0, 1)) byKid.set(' }],
+    specs: [SIGNING_SPEC],
+  },
+  {
     name: 'signature-unchecked',
     description: 'the signature is never checked (the token is re-signed with the server key before jose verifies it)',
     edits: [
@@ -116,7 +122,7 @@ export const MUTANTS: Mutant[] = [
           'async function resigned(token: string): Promise<string> {\n' +
           '  const header = decodeProtectedHeader(token);\n' +
           "  if (header.alg !== 'HS256') return token;\n" +
-          '  return new SignJWT(decodeJwt(token)).setProtectedHeader(header).sign((await processKeys()).signingKey);\n' +
+          "  return new SignJWT(decodeJwt(token)).setProtectedHeader({ ...header, alg: 'HS256' }).sign((await processKeys()).signingKey);\n" +
           '}\n\nconst UUID = ',
       },
     ],
