@@ -86,8 +86,14 @@ export async function startServer(
   throw new Error(`the server did not answer within 30 s:\n${output}`);
 }
 
-/** Runs `next start` expecting it to exit (bad configuration); resolves with its exit code and output. */
-export async function runServerToExit(env: NodeJS.ProcessEnv, timeoutMs = 20_000): Promise<{ code: number | null; output: string }> {
+/**
+ * Runs `next start` expecting it to refuse to start (bad configuration); resolves with its exit code and
+ * output. A server still running after `safetyMs` is killed (code null): far past any start-up on a
+ * loaded machine (a refusal takes about a second), only so that a server that starts by mistake is not
+ * left running. (Polling it for an answer would not do: Next serves early requests before
+ * instrumentation's configuration check has run.)
+ */
+export async function runServerToExit(env: NodeJS.ProcessEnv, safetyMs = 45_000): Promise<{ code: number | null; output: string }> {
   const port = await freePort();
   const child = spawn(process.execPath, [NEXT_BIN, 'start', '-H', '127.0.0.1', '-p', String(port)], {
     env,
@@ -96,7 +102,7 @@ export async function runServerToExit(env: NodeJS.ProcessEnv, timeoutMs = 20_000
   let output = '';
   child.stdout?.on('data', (chunk) => (output += chunk));
   child.stderr?.on('data', (chunk) => (output += chunk));
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const timer = setTimeout(() => child.kill('SIGKILL'), safetyMs);
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
   clearTimeout(timer);
   return { code, output };

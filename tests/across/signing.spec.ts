@@ -10,7 +10,7 @@ import {
 } from 'jose';
 import { secretKid } from '../../lib/auth/tokens';
 import { expect, meStatus, registerAndLogin, test } from '../support/fixtures';
-import { signToken } from '../support/tokens';
+import { serverKid, signToken } from '../support/tokens';
 import { serverEnv, startServer, type TestServer } from '../support/server';
 
 const ISSUER = 'neon-next-auth';
@@ -44,6 +44,37 @@ test.describe('HS256 (the default)', () => {
   test('tokens are HS256 with the kid of the secret that signed them', async ({ account }) => {
     const kid = secretKid(new TextEncoder().encode(process.env.TEST_JWT_SECRET));
     expect(decodeProtectedHeader(account.token)).toEqual({ alg: 'HS256', typ: 'at+jwt', kid });
+  });
+});
+
+test.describe('HS256 rotation with JWT_PREVIOUS_SECRETS', () => {
+  test('a token of the previous secret verifies until the secret is removed; its kid with another signature never does', async ({ account }) => {
+    // The shared test server signs with OLD; the servers here share its database, so its sessions are live.
+    const OLD = process.env.TEST_JWT_SECRET!;
+    const NEW = 'the new secret, at least thirty-two bytes long';
+    const oldToken = account.token;
+    expect(decodeProtectedHeader(oldToken).kid).toBe(serverKid(OLD));
+    const claims = { sub: account.id, sid: decodeJwt(oldToken).sid };
+
+    await withServer(await startServer(serverEnv({ JWT_SECRET: NEW, JWT_PREVIOUS_SECRETS: OLD })), async (server) => {
+      expect(await meStatus(server.url, oldToken)).toBe(200);
+      // New tokens are signed with the new secret, under its kid (and the old server does not know it).
+      const fresh = await registerAndLogin(server.url);
+      expect(decodeProtectedHeader(fresh.token)).toEqual({ alg: 'HS256', typ: 'at+jwt', kid: serverKid(NEW) });
+      expect(await meStatus(server.url, fresh.token)).toBe(200);
+      expect(await meStatus(process.env.TEST_BASE_URL!, fresh.token)).toBe(401);
+      // The old kid picks the old secret, and only its signature passes: not another secret's, not the new one's.
+      expect(await meStatus(server.url, await signToken(claims, { secret: OLD }))).toBe(200);
+      expect(await meStatus(server.url, await signToken(claims, { secret: 'yet another secret of thirty-two bytes', kid: serverKid(OLD) }))).toBe(401);
+      expect(await meStatus(server.url, await signToken(claims, { secret: NEW, kid: serverKid(OLD) }))).toBe(401);
+    });
+
+    // The rotation is over: the previous secret is removed, and its tokens with it.
+    await withServer(await startServer(serverEnv({ JWT_SECRET: NEW })), async (server) => {
+      const response = await fetch(`${server.url}/auth/me`, { headers: { authorization: `Bearer ${oldToken}` } });
+      expect(response.status).toBe(401);
+      expect(await response.json()).toEqual({ error: 'invalid_token', message: 'The access token is invalid.' });
+    });
   });
 });
 

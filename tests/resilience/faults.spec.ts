@@ -1,6 +1,7 @@
 import net from 'node:net';
 import { expect, PASSWORD, test, uniqueEmail, withDb } from '../support/fixtures';
-import { serverBehindCuttableRelay } from '../support/outage';
+import { expectLogged, REFUSED, serverBehindCuttableRelay } from '../support/outage';
+import { CONNECT_TIMEOUT_MS } from '../../lib/db';
 import path from 'node:path';
 import pg from 'pg';
 import { startLocalDatabase } from '../../scripts/local-db';
@@ -35,13 +36,15 @@ test.describe('faults', () => {
 
       const during = uniqueEmail('stopped');
       for (const [p, body] of [['/auth/register', { email: during, password: PASSWORD }], ['/auth/login', { email, password: PASSWORD }]] as const) {
-        const started = Date.now();
         const response = await postJson(`${server.url}${p}`, body);
         expect(response.status).toBe(503);
         expect(await response.json()).toEqual({ error: 'service_unavailable', message: expect.any(String) });
-        expect(Date.now() - started).toBeLessThan(5_000);
+        // At once: from the refused connection, not after a timeout.
+        await expectLogged(server, REFUSED(`POST ${p}`));
       }
-      expect((await fetch(`${server.url}/health`)).status).toBe(503);
+      const health = await fetch(`${server.url}/health`);
+      expect(health.status).toBe(503);
+      expect(await health.json()).toEqual({ status: 'error', database: 'unavailable' });
 
       cluster = await startLocalDatabase(options);
       expect(await count(during)).toBe(0);
@@ -54,7 +57,7 @@ test.describe('faults', () => {
     }
   });
 
-  test('a database that accepts connections but never answers: 503 within 5 s, then recovery', async () => {
+  test('a database that accepts connections but never answers: 503 when the connect timeout fires, then recovery', async () => {
     test.setTimeout(90_000);
     const rig = await serverBehindCuttableRelay();
     // In place of the relay: a server that takes each connection and says nothing, as a hung network does.
@@ -80,11 +83,15 @@ test.describe('faults', () => {
         timings.push(Date.now() - started);
         expect(response.status).toBe(503);
         expect((await response.json()).error).toBe('service_unavailable');
+        // The answer came because the connect timeout fired (not a refusal, not a hang cut short by the test).
+        await expectLogged(rig.server, new RegExp(`POST ${path}: database unavailable: .*connection timeout`));
       }
       const health = await fetch(`${rig.server.url}/health`);
       expect(health.status).toBe(503);
-      // The promise: an answer within 5 s, whatever the database does (connect timeout 4 s).
-      for (const ms of timings) expect(ms).toBeLessThan(5_000);
+      await expectLogged(rig.server, /GET \/health: database unavailable: .*health check timed out/);
+      // The promise, an answer within 5 s whatever the database does, rests on that timeout; the time
+      // taken is a figure, not a pass/fail check (a loaded machine adds to it).
+      expect(CONNECT_TIMEOUT_MS).toBeLessThanOrEqual(4_000);
       test.info().annotations.push({ type: 'figure', description: `hung database: 503 after ${timings.join(' ms, ')} ms` });
 
       for (const socket of held) socket.destroy();

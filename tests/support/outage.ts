@@ -1,5 +1,18 @@
+import { expect } from '@playwright/test';
 import { startRelay, type Relay } from '../../scripts/relay';
 import { freePort, serverEnv, startServer, type TestServer } from './server';
+
+/**
+ * Why the server answered as it did, from its log: the line it writes before answering (so a database
+ * failure is checked by its cause, a refused connection or a timeout that fired, not by the time taken).
+ * Polled only because the child's output reaches this process a moment after it is written.
+ */
+export async function expectLogged(server: Pick<TestServer, 'output'>, line: RegExp): Promise<void> {
+  await expect.poll(() => server.output(), { message: `the server's log should match ${line}`, timeout: 30_000 }).toMatch(line);
+}
+
+/** The log line of a request answered 503 because the database refused the connection at once. */
+export const REFUSED = (where: string) => new RegExp(`${where}: database unavailable: .*ECONNREFUSED`);
 
 /**
  * A server of its own whose only way to the database is a relay the test can cut and restore: a

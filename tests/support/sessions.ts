@@ -1,5 +1,5 @@
 /** Helpers for the session tests: logins, refreshes, and looking at refresh tokens in the database. */
-import type { APIRequestContext } from '@playwright/test';
+import type { APIRequestContext, APIResponse } from '@playwright/test';
 import { expect, PASSWORD, uniqueEmail, withDb } from './fixtures';
 
 export type Pair = { access_token: string; refresh_token: string; expires_in: number; refresh_expires_in: number; token_type: string };
@@ -19,6 +19,15 @@ export async function newAccount(api: APIRequestContext): Promise<{ email: strin
 export const refresh = (api: APIRequestContext, refresh_token: string) => api.post('/auth/refresh', { data: { refresh_token } });
 export const me = (api: APIRequestContext, token: string) => api.get('/auth/me', { headers: { authorization: `Bearer ${token}` } });
 export const INVALID_GRANT = { error: 'invalid_grant', message: expect.any(String) };
+/** The handler's 401s (lib/auth/guard.ts requireUser): the token is good, what it stands for is gone. */
+export const SESSION_ENDED = { error: 'invalid_token', message: 'The session of this token has ended; log in again.' };
+export const ACCOUNT_INACTIVE = { error: 'invalid_token', message: 'The account behind this token is no longer active.' };
+
+/** Status and JSON body together, so that one expect checks both and a failure shows both. */
+export async function answer(response: APIResponse | Promise<APIResponse>): Promise<{ status: number; body: unknown }> {
+  const settled = await response;
+  return { status: settled.status(), body: await settled.json() };
+}
 
 /** Moves the moment a refresh token was spent into the past, as if time had passed. */
 export async function ageSpentToken(token: string, seconds: number): Promise<void> {

@@ -1,5 +1,6 @@
 import { expect, PASSWORD, test } from '../support/fixtures';
 import { runNpmScript } from '../support/cli';
+import { ACCOUNT_INACTIVE, answer, SESSION_ENDED } from '../support/sessions';
 
 // The admin CLI as an operator runs it, against the test database.
 const users = (...args: string[]) => runNpmScript('users', args, { DATABASE_URL: process.env.TEST_DATABASE_URL });
@@ -20,8 +21,8 @@ test.describe('npm run users', () => {
     const login = await api.post('/auth/login', { data: { email: account.email, password: PASSWORD } });
     expect(login.status()).toBe(403);
     expect((await login.json()).error).toBe('inactive_user');
-    const me = await api.get('/auth/me', { headers: { authorization: `Bearer ${account.token}` } });
-    expect(me.status()).toBe(401);
+    const me = () => api.get('/auth/me', { headers: { authorization: `Bearer ${account.token}` } });
+    expect(await answer(me())).toEqual({ status: 401, body: ACCOUNT_INACTIVE });
 
     expect((await users('deactivate', account.email)).stdout).toContain('was already deactivated; nothing changed.');
     const listed = (await users('list')).stdout.split('\n').find((l) => l.includes(account.email));
@@ -32,7 +33,7 @@ test.describe('npm run users', () => {
     expect(again.status()).toBe(200);
     expect((await api.get('/auth/me', { headers: { authorization: `Bearer ${(await again.json()).access_token}` } })).status()).toBe(200);
     // The sessions deactivation ended stay ended: their tokens do not come back to life.
-    expect((await api.get('/auth/me', { headers: { authorization: `Bearer ${account.token}` } })).status()).toBe(401);
+    expect(await answer(me())).toEqual({ status: 401, body: SESSION_ENDED });
   });
 
   test('an unknown email exits 1 and says how to see who exists', async () => {

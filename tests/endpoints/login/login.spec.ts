@@ -52,6 +52,7 @@ test.describe('POST /auth/login', () => {
     expect((await api.post('/auth/register', { data: { email, password } })).status()).toBe(201);
     const longer = await api.post('/auth/login', { data: { email, password: `${password}extra` } });
     expect(longer.status()).toBe(401);
+    expect(await longer.json()).toEqual(INVALID);
     expect((await api.post('/auth/login', { data: { email, password } })).status()).toBe(200);
   });
 

@@ -1,5 +1,5 @@
 import { expect, PASSWORD, test } from '../../support/fixtures';
-import { login, me, newAccount, refresh } from '../../support/sessions';
+import { answer, INVALID_GRANT, login, me, newAccount, refresh, SESSION_ENDED } from '../../support/sessions';
 
 test.describe('POST /auth/password', () => {
   test('changes the password and ends the other sessions, keeping this one', async ({ api }) => {
@@ -11,9 +11,12 @@ test.describe('POST /auth/password', () => {
     });
     expect(response.status()).toBe(204);
     expect((await me(api, pair.access_token)).status()).toBe(200);
-    expect((await me(api, other.access_token)).status()).toBe(401);
-    expect((await refresh(api, other.refresh_token)).status()).toBe(401);
-    expect((await api.post('/auth/login', { data: { email, password: PASSWORD } })).status()).toBe(401);
+    expect(await answer(me(api, other.access_token))).toEqual({ status: 401, body: SESSION_ENDED });
+    expect(await answer(refresh(api, other.refresh_token))).toEqual({ status: 401, body: INVALID_GRANT });
+    expect(await answer(api.post('/auth/login', { data: { email, password: PASSWORD } }))).toEqual({
+      status: 401,
+      body: { error: 'invalid_credentials', message: 'Incorrect email or password' },
+    });
     await login(api, email, 'a brand new passphrase');
   });
 
