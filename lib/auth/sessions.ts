@@ -29,8 +29,9 @@ export type IssuedSession = { sessionId: string; refreshToken: string; refreshEx
 /**
  * One statement records a successful login: the session and its first refresh token, and the
  * account's counted password attempts forgotten. The session is created only if the hash that was
- * verified is still the stored one and the user is still active: a login racing a password change or
- * a deactivation gets nothing (undefined), never a session that outlives the change.
+ * verified is still the stored one and the user is still active, read under a share lock on the
+ * user's row: a password change or deactivation in progress is waited for and then seen, so a login
+ * racing one gets nothing (undefined). (A change that starts later ends this session: lib/auth/users.ts.)
  */
 export async function startLoginSession(user: { id: string; email: string }, verifiedHash: string): Promise<IssuedSession | undefined> {
   const { refreshTokenTtl } = config().auth;
@@ -43,6 +44,7 @@ export async function startLoginSession(user: { id: string; email: string }, ver
       select ${users.id}, now() + make_interval(secs => ${refreshTokenTtl})
       from ${users}
       where ${users.id} = ${user.id} and ${users.hashedPassword} = ${verifiedHash} and ${users.isActive}
+      for share
       returning ${sessions.id}
     )
     insert into ${refreshTokens} (${sql.identifier(refreshTokens.tokenHash.name)}, ${sql.identifier(refreshTokens.sessionId.name)})
