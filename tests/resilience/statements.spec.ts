@@ -28,7 +28,8 @@ const EXPECTED_STATEMENTS = {
   // limit and count + select (the compare runs against a dummy hash); the attempt was counted already
   'POST /auth/login (unknown email)': 2,
   'POST /auth/login (wrong password)': 2,
-  // limit + one transaction: BEGIN, lock the session, read the token, spend it and issue the next, COMMIT
+  // limit + one transaction: BEGIN, lock the session, read its tokens, spend the presented one, issue the
+  // next and forget old spent ones (one statement), COMMIT
   'POST /auth/refresh': 6,
   'GET /auth/me': 1, // the user and the token's session, in one select
   'GET /auth/me (bad token)': 0, // proxy.ts answers 401 before any route code runs
