@@ -30,6 +30,9 @@ export class LockHolder {
 
   /** Backends waiting on a lock this transaction holds, directly or behind another such waiter. */
   async blocked(): Promise<number> {
+    // Inside a transaction pg_stat_activity is read once and kept: drop that copy, or backends that
+    // connected since would never be seen.
+    await this.client.query('select pg_stat_clear_snapshot()');
     const { rows } = await this.client.query<{ n: number }>(
       `with recursive waiting(pid) as (
          select pid from pg_stat_activity where $1 = any(pg_blocking_pids(pid))
