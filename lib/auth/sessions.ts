@@ -24,9 +24,9 @@ const REFRESH_TOKEN = /^[A-Za-z0-9_-]{43}$/;
  * whatever the thief did meanwhile. At most this many, the most recent, per session, so that no session
  * grows without bound; a thief who refreshes more often than that within the window escapes detection.
  */
-export const SPENT_TOKENS_KEPT = 20;
+const SPENT_TOKENS_KEPT = 20;
 
-export function spentTokenMemorySeconds(auth = config().auth): number {
+function spentTokenMemorySeconds(auth = config().auth): number {
   return Math.max(2 * auth.accessTokenTtl, auth.refreshReuseGrace);
 }
 
