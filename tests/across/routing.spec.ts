@@ -36,7 +36,7 @@ test.describe('routing', () => {
     expect((await api.post('/auth/me')).status()).toBe(401);
     const response = await api.post('/auth/me', { headers: { authorization: `Bearer ${account.token}` } });
     expect(response.status()).toBe(405);
-    expect(response.headers()['allow']).toBe('GET, HEAD');
+    expect(response.headers()['allow']).toBe('GET, HEAD, DELETE');
     expect((await response.json()).error).toBe('method_not_allowed');
   });
 
