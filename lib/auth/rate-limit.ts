@@ -47,10 +47,10 @@ function countHit(key: string, { windowSeconds }: Limit): SQL {
 }
 
 /** One statement: counts a request from this address; rate_limited past the limit. */
-export async function limitByAddress(action: 'register' | 'refresh', address: string): Promise<void> {
+export async function limitByAddress(action: 'register' | 'refresh' | 'forgot', address: string): Promise<void> {
   const settings = config().rateLimit;
   if (!settings.enabled) return;
-  const limit = action === 'register' ? settings.registerPerAddress : settings.refreshPerAddress;
+  const limit = { register: settings.registerPerAddress, refresh: settings.refreshPerAddress, forgot: settings.forgotPerAddress }[action];
   const { rows } = await getDb().execute<{ hits: number; retry_after: number }>(countHit(`${action}:ip:${address}`, limit));
   const row = rows[0]!;
   if (row.hits > limit.max) throw rateLimited(row.retry_after);
@@ -94,4 +94,35 @@ export async function countPasswordAttempt(address: string, email: string): Prom
   const row = rows[0]!;
   if (row.hits > settings.loginPerAddress.max) throw rateLimited(row.retry_after);
   if (!row.counted) throw rateLimited(row.blocked_for ?? 1);
+}
+
+/** Keys of the per-account counters of the mail flows: reset requests by email (hashed), new verification messages by user. */
+const forgotCounterKey = (email: string) => `forgot:account:${createHash('sha256').update(email.toLowerCase()).digest('hex')}`;
+const resendCounterKey = (userId: string) => `resend:user:${userId}`;
+
+/**
+ * One statement: counts a request that would mail one account (a reset link by email, a new
+ * verification link by user id) and says whether it is within the limit. The caller chooses what
+ * "past it" means: a reset request still answers 202 and sends nothing, so the answer reveals nothing.
+ */
+export async function countAccountMail(
+  action: 'forgot' | 'resend',
+  account: string,
+): Promise<{ allowed: true } | { allowed: false; retryAfter: number }> {
+  const settings = config().rateLimit;
+  if (!settings.enabled) return { allowed: true };
+  const [key, limit] = action === 'forgot' ? [forgotCounterKey(account), settings.forgotPerEmail] : [resendCounterKey(account), settings.resendPerUser];
+  const { rows } = await getDb().execute<{ hits: number; retry_after: number }>(countHit(key, limit));
+  const row = rows[0]!;
+  return row.hits > limit.max ? { allowed: false, retryAfter: row.retry_after } : { allowed: true };
+}
+
+/** SQL condition on rate_limits: the rows of an account's counted login attempts (a new password forgets them). */
+export function loginCountersOf(email: string): SQL {
+  return sql`${rateLimits.key} = ${accountCounterKey(email)}`;
+}
+
+/** SQL condition on rate_limits: every row that counts something of this account (deleted with it). */
+export function accountCountersOf(user: { id: string; email: string }): SQL {
+  return sql`(${loginCountersOf(user.email)} or ${rateLimits.key} in (${forgotCounterKey(user.email)}, ${resendCounterKey(user.id)}))`;
 }
