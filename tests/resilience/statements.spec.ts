@@ -47,9 +47,10 @@ const EXPECTED_STATEMENTS = {
   // links and stores the new one: the same statements whether or not the account exists
   'POST /auth/password/forgot': 3,
   'POST /auth/password/forgot (unknown email)': 3,
-  // read the live link (a dead one costs no hashing) + spend it, store the hash, verify, revoke every
-  // session, void other links, forget the login counter (one statement)
-  'POST /auth/password/reset': 2,
+  // read the live link (a dead one costs no hashing) + one transaction: BEGIN, spend it, store the hash,
+  // verify, void other links and forget the login counter (one statement), then revoke every session (a
+  // statement of its own, as for a password change), COMMIT
+  'POST /auth/password/reset': 5,
   'POST /auth/password/reset (used token)': 1,
   'POST /auth/password/reset (malformed token)': 0,
   'POST /auth/email/verify': 1, // spend the link and mark the email verified, in one statement
