@@ -142,6 +142,7 @@ export const SETTINGS = {
   RATE_LIMIT_RESEND: limit('3/1h'),
   LOGIN_FAILURES_BEFORE_BACKOFF: integer(5, 1, 1000),
   LOGIN_BACKOFF_MAX: duration('15m'),
+  LOGIN_ACCOUNT_MAX_FAILURES: limit('20/1h'),
   // HTTP
   TRUST_PROXY: optional(parseTrustProxy),
   /** Set by Vercel on its platform: the client address then comes from its own header. */
@@ -215,6 +216,11 @@ export type Config = {
     resendPerUser: Limit;
     loginFailuresFree: number;
     loginBackoffMax: number;
+    /**
+     * Checked wrong passwords one account takes per window from addresses still within their free
+     * allowance (all addresses together); the window is also how long failures are remembered.
+     */
+    loginAccountFailures: Limit;
   };
   http: { clientAddress: ClientAddressConfig; corsOrigins: string[] };
   mail: MailConfig;
@@ -250,6 +256,14 @@ export function readConfig(env: Env, { strict = false } = {}): Config {
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     problems.push(error.message);
+  }
+  // One address may use its whole free allowance at an account: it must stay below the account's cap,
+  // or a single address could stop the account's owner from logging in anywhere.
+  if (s.LOGIN_ACCOUNT_MAX_FAILURES.max <= s.LOGIN_FAILURES_BEFORE_BACKOFF) {
+    problems.push(
+      `LOGIN_ACCOUNT_MAX_FAILURES allows ${s.LOGIN_ACCOUNT_MAX_FAILURES.max} failures per account, which must be more than ` +
+        `LOGIN_FAILURES_BEFORE_BACKOFF (${s.LOGIN_FAILURES_BEFORE_BACKOFF}), the free attempts of one address: raise it (e.g. 20/1h) or lower LOGIN_FAILURES_BEFORE_BACKOFF.`,
+    );
   }
   if (strict) {
     if (signing.problem) problems.push(signing.problem);
@@ -288,6 +302,7 @@ export function readConfig(env: Env, { strict = false } = {}): Config {
       resendPerUser: s.RATE_LIMIT_RESEND,
       loginFailuresFree: s.LOGIN_FAILURES_BEFORE_BACKOFF,
       loginBackoffMax: s.LOGIN_BACKOFF_MAX,
+      loginAccountFailures: s.LOGIN_ACCOUNT_MAX_FAILURES,
     },
     http: { clientAddress: clientAddressSource(s.TRUST_PROXY, s.VERCEL), corsOrigins: s.CORS_ORIGINS },
     mail: mail!,
