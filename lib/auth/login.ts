@@ -27,7 +27,7 @@ export async function logIn(email: string, password: string, clientAddress: stri
     const upgraded = await hashPassword(password);
     if (await upgradePasswordHash(user.id, verifiedHash, upgraded)) verifiedHash = upgraded;
   }
-  const session = await startLoginSession(user, verifiedHash);
+  const session = await startLoginSession(user, verifiedHash, clientAddress);
   // The password changed, or the account was deactivated, while we were checking: the guess is stale.
   if (!session) throw new AuthFailure('invalid_credentials');
   return { ...session, userId: user.id };

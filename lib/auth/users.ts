@@ -115,10 +115,11 @@ export async function upgradePasswordHash(id: string, verifiedHash: string, upgr
 }
 
 /**
- * The new hash and the account's counted login attempts forgotten, then every session of the user but
- * `keep` revoked, in one transaction. The revocation is a statement of its own, started once the update
- * holds the user's row: it sees every session a login committed before that (a login waits for the row
- * and then sees the new hash: startLoginSession), so no login racing the change keeps a session.
+ * The new hash and every password attempt counted against the account forgotten, from every address
+ * (the password guessed at is gone), then every session of the user but `keep` revoked, in one
+ * transaction. The revocation is a statement of its own, started once the update holds the user's
+ * row: it sees every session a login committed before that (a login waits for the row and then sees
+ * the new hash: startLoginSession), so no login racing the change keeps a session.
  */
 export async function changePassword(user: { id: string; email: string }, hashedPassword: string, keep: string): Promise<void> {
   await getDb().transaction(async (tx) => {
