@@ -78,8 +78,9 @@ async function readPiped(): Promise<string> {
 /** A line typed at the terminal, not echoed (raw mode); Ctrl-C cancels, Backspace erases. */
 function readHidden(prompt: string): Promise<string> {
   const stdin = process.stdin;
-  process.stderr.write(prompt);
+  // Echo off before the prompt shows: a line typed as soon as it appears must not be echoed.
   stdin.setRawMode(true);
+  process.stderr.write(prompt);
   stdin.setEncoding('utf8');
   stdin.resume();
   return new Promise((resolve, reject) => {
