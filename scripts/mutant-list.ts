@@ -110,6 +110,19 @@ export const MUTANTS: Mutant[] = [
     specs: [SIGNING_SPEC],
   },
   {
+    // The algorithm is checked twice: jose's `algorithms` list and each key pinned to its own alg.
+    // Either alone still refuses every forged alg (a mutant removing one survives, by design), so
+    // this mutant removes both.
+    name: 'alg-unpinned',
+    description: 'neither the algorithms list nor the per-key alg pin: HS512, or HS256 on an EdDSA server, gets through',
+    edits: [
+      { file: TOKENS, from: '        algorithms,\n        typ:', to: '        typ:' },
+      { file: TOKENS, from: "(header.alg === 'HS256' && header.kid !== undefined ?", to: '(header.kid !== undefined ?' },
+      { file: TOKENS, from: 'return entry && entry.alg === header.alg ? entry : undefined;', to: 'return entry;' },
+    ],
+    specs: [GUARD_SPEC, SIGNING_SPEC],
+  },
+  {
     name: 'signature-unchecked',
     description: 'the signature is never checked (the token is re-signed with the server key before jose verifies it)',
     edits: [
