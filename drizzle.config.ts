@@ -4,9 +4,10 @@ import { loadEnvFiles } from './scripts/env';
 
 loadEnvFiles(); // .env.local and friends, as the app reads them
 
-// Migrations go to Neon's direct host (DATABASE_URL_UNPOOLED) when it is set: schema changes and the
-// migrator's advisory lock belong on a direct connection, not behind the pooler. drizzle-kit connects
-// over TCP with `pg` (installed for that), which reaches Neon and the local database alike.
+// Migrations go to Neon's direct host (DATABASE_URL_UNPOOLED) when it is set: schema changes belong on a
+// direct connection, not behind the pooler (PgBouncer in transaction mode). drizzle-kit connects over TCP
+// with `pg` (installed for that), which reaches Neon and the local database alike. drizzle-kit's migrator
+// takes no lock: `npm run db:migrate` does (scripts/migrate.ts); prefer it as the release step.
 const name = process.env.DATABASE_URL_UNPOOLED?.trim() ? 'DATABASE_URL_UNPOOLED' : 'DATABASE_URL';
 const needsDatabase = process.argv.some((arg) => ['migrate', 'push', 'pull', 'studio'].includes(arg));
 

@@ -7,7 +7,7 @@
  * Read lazily (on first use, or at server start by instrumentation.ts), so that `next build` needs no
  * secret. A production start checks everything at once and lists every problem (lib/startup.ts).
  */
-import { availableParallelism } from 'node:os';
+import os from 'node:os';
 import { readAsymmetricKeys, type AsymmetricKeys } from './auth/keys';
 import { clientAddressSource, type ClientAddressConfig } from './http/client-address';
 import { parseDatabaseUrl } from './db/url';
@@ -128,7 +128,7 @@ export const SETTINGS = {
   SESSION_MAX_AGE: duration('90d'),
   // Passwords
   BCRYPT_COST: integer(12, 10, 15),
-  BCRYPT_WORKERS: integer(() => availableParallelism(), 0, 64),
+  BCRYPT_WORKERS: integer(() => Math.min(os.availableParallelism(), 64), 0, 64),
   // Rate limits
   RATE_LIMIT: setting(() => 'on' as const, (raw, name) => parseChoice(raw, name, ['on', 'off'] as const)),
   RATE_LIMIT_LOGIN: limit('30/1m'),

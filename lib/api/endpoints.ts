@@ -104,8 +104,9 @@ export const endpoints = {
     method: 'POST', path: '/auth/refresh', tag: 'auth',
     summary: 'Trade a refresh token for a new access and refresh pair',
     description:
-      'The presented refresh token is spent. Presenting a spent token again revokes the session (401 `invalid_grant`), ' +
-      'except within REFRESH_REUSE_GRACE of its use. JSON `{refresh_token}` or the OAuth2 form with `grant_type=refresh_token` (RFC 6749 section 6).',
+      'The presented refresh token is spent. Presented again within REFRESH_REUSE_GRACE of its use (a second tab, a lost answer), ' +
+      'it gets the same new refresh token back, with a fresh access token; later, it revokes the session (401 `invalid_grant`). ' +
+      'No refresh moves a session past SESSION_MAX_AGE from its login. JSON `{refresh_token}` or the OAuth2 form with `grant_type=refresh_token` (RFC 6749 section 6).',
     body: { json: 'RefreshRequest', form: 'RefreshForm' },
     ok: { status: 200, description: 'A new pair in the same session.', schema: 'Token' },
     errors: [401, 429, 503],

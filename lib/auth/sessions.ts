@@ -4,17 +4,31 @@ import { config } from '../config';
 import { getDb } from '../db';
 import { rateLimits, refreshTokens, sessions, users } from '../db/schema';
 import { accountCounterKey } from './rate-limit';
+import { openSuccessor, sealSuccessor } from './successor-seal';
 
 /**
  * Sessions and their rotating refresh tokens (tables in lib/db/schema.ts).
  *
  * A refresh token is 256 random bits, base64url (43 characters); only its SHA-256 is stored. Each
  * refresh spends the presented token and issues its successor, so a session has at most one live
- * refresh token. A spent token presented again means it was copied: the session is revoked, unless
- * it comes within REFRESH_REUSE_GRACE of being spent (a client that lost the answer and retries).
+ * refresh token. A spent token presented again within REFRESH_REUSE_GRACE gets the same successor back
+ * (two tabs refreshing at once, or a lost answer); later it means it was copied: the session is revoked.
+ * No refresh moves a session's end past created_at + SESSION_MAX_AGE.
  */
 
 const REFRESH_TOKEN = /^[A-Za-z0-9_-]{43}$/;
+
+/**
+ * Spent tokens are kept (for reuse detection) for twice the access token's lifetime after they were
+ * spent: an owner whose token a thief spent first comes back with it when their access token expires,
+ * whatever the thief did meanwhile. At most this many, the most recent, per session, so that no session
+ * grows without bound; a thief who refreshes more often than that within the window escapes detection.
+ */
+const SPENT_TOKENS_KEPT = 20;
+
+function spentTokenMemorySeconds(auth = config().auth): number {
+  return Math.max(2 * auth.accessTokenTtl, auth.refreshReuseGrace);
+}
 
 export function newRefreshToken(): string {
   return randomBytes(32).toString('base64url');
@@ -26,86 +40,155 @@ function sha256(token: string): string {
 
 export type IssuedSession = { sessionId: string; refreshToken: string; refreshExpiresIn: number };
 
+// Column names for INSERT and SET lists, from the schema.
+const t = {
+  tokenHash: sql.identifier(refreshTokens.tokenHash.name),
+  sessionId: sql.identifier(refreshTokens.sessionId.name),
+  replacesHash: sql.identifier(refreshTokens.replacesHash.name),
+  spentAt: sql.identifier(refreshTokens.spentAt.name),
+  successorCiphertext: sql.identifier(refreshTokens.successorCiphertext.name),
+};
+const s = {
+  userId: sql.identifier(sessions.userId.name),
+  expiresAt: sql.identifier(sessions.expiresAt.name),
+  revokedAt: sql.identifier(sessions.revokedAt.name),
+  lastUsedAt: sql.identifier(sessions.lastUsedAt.name),
+};
+
 /**
  * One statement records a successful login: the session and its first refresh token, and the
  * account's counted password attempts forgotten. The session is created only if the hash that was
- * verified is still the stored one and the user is still active: a login racing a password change or
- * a deactivation gets nothing (undefined), never a session that outlives the change.
+ * verified is still the stored one and the user is still active, read under a share lock on the
+ * user's row: a password change or deactivation in progress is waited for and then seen, so a login
+ * racing one gets nothing (undefined). (A change that starts later ends this session: lib/auth/users.ts.)
  */
 export async function startLoginSession(user: { id: string; email: string }, verifiedHash: string): Promise<IssuedSession | undefined> {
-  const { refreshTokenTtl } = config().auth;
+  const { refreshTokenTtl, sessionMaxAge } = config().auth;
+  const lifetime = Math.min(refreshTokenTtl, sessionMaxAge);
   const refreshToken = newRefreshToken();
   const { rows } = await getDb().execute<{ session_id: string }>(sql`
     with forgotten as (
       delete from ${rateLimits} where ${rateLimits.key} = ${accountCounterKey(user.email)}
     ), session as (
-      insert into ${sessions} (${sql.identifier(sessions.userId.name)}, ${sql.identifier(sessions.expiresAt.name)})
-      select ${users.id}, now() + make_interval(secs => ${refreshTokenTtl})
+      insert into ${sessions} (${s.userId}, ${s.expiresAt})
+      select ${users.id}, now() + make_interval(secs => ${lifetime})
       from ${users}
       where ${users.id} = ${user.id} and ${users.hashedPassword} = ${verifiedHash} and ${users.isActive}
+      for share
       returning ${sessions.id}
     )
-    insert into ${refreshTokens} (${sql.identifier(refreshTokens.tokenHash.name)}, ${sql.identifier(refreshTokens.sessionId.name)})
+    insert into ${refreshTokens} (${t.tokenHash}, ${t.sessionId})
     select ${sha256(refreshToken)}, id from session
     returning ${refreshTokens.sessionId} as session_id`);
   const sessionId = rows[0]?.session_id;
-  return sessionId ? { sessionId, refreshToken, refreshExpiresIn: refreshTokenTtl } : undefined;
+  return sessionId ? { sessionId, refreshToken, refreshExpiresIn: lifetime } : undefined;
 }
 
 export type RefreshResult =
   | ({ ok: true; userId: string } & IssuedSession)
   | { ok: false; reason: 'unknown' | 'expired' | 'revoked' | 'inactive_user' | 'reused' };
 
+type TokenRow = { token_hash: string; spent: boolean; within_grace: boolean; successor_ciphertext: string | null };
+
+/**
+ * The live token a spent one leads to: each spent token's successor is sealed under it, so the chain
+ * is followed from the presented token (a tab that lost a race may be several rotations behind).
+ */
+function liveSuccessor(presented: string, byHash: Map<string, TokenRow>): string | undefined {
+  let token = presented;
+  for (let hops = 0; hops <= byHash.size; hops++) {
+    const row = byHash.get(sha256(token));
+    if (!row) return undefined;
+    if (!row.spent) return token;
+    const next = row.successor_ciphertext ? openSuccessor(token, row.successor_ciphertext) : undefined;
+    if (!next) return undefined;
+    token = next;
+  }
+  return undefined;
+}
+
 /**
  * Rotates a refresh token, in one transaction. The session's row is locked first (FOR UPDATE), so
- * concurrent refreshes of one session run one after the other; the token is read only once the lock is
- * held, so each sees what the one before it committed: two refreshes with the same token never leave
- * two live tokens. Every path takes the session lock before any token row, so they cannot deadlock.
+ * concurrent refreshes of one session run one after the other; its tokens are read only once the lock
+ * is held, so each sees what the one before it committed: the second of two refreshes with one token
+ * finds it just spent and gets the first one's successor. Every path takes the session lock before any
+ * token row, so they cannot deadlock.
  */
 export async function rotateRefreshToken(presented: string): Promise<RefreshResult> {
   if (!REFRESH_TOKEN.test(presented)) return { ok: false, reason: 'unknown' };
-  const { refreshTokenTtl, refreshReuseGrace } = config().auth;
+  const auth = config().auth;
   const presentedHash = sha256(presented);
 
   return getDb().transaction(async (tx) => {
-    const locked = await tx.execute<{ session_id: string; user_id: string; revoked: boolean; expired: boolean; is_active: boolean }>(sql`
-      select s.id as session_id, s.user_id, s.revoked_at is not null as revoked,
-             s.expires_at <= now() as expired, u.is_active
-      from sessions s
-      join users u on u.id = s.user_id
-      where s.id = (select session_id from refresh_tokens where token_hash = ${presentedHash})
-      for update of s`);
+    const locked = await tx.execute<{
+      session_id: string; user_id: string; revoked: boolean; expired: boolean; is_active: boolean; expires_in: number; max_age_left: number;
+    }>(sql`
+      select ${sessions.id} as session_id, ${sessions.userId} as user_id, ${sessions.revokedAt} is not null as revoked,
+             ${sessions.expiresAt} <= now() or ${sessions.createdAt} + make_interval(secs => ${auth.sessionMaxAge}) <= now() as expired,
+             ${users.isActive} as is_active,
+             floor(extract(epoch from ${sessions.expiresAt} - now()))::int as expires_in,
+             floor(extract(epoch from ${sessions.createdAt} + make_interval(secs => ${auth.sessionMaxAge}) - now()))::int as max_age_left
+      from ${sessions}
+      join ${users} on ${users.id} = ${sessions.userId}
+      where ${sessions.id} = (select ${refreshTokens.sessionId} from ${refreshTokens} where ${refreshTokens.tokenHash} = ${presentedHash})
+      for update of ${sessions}`);
     const session = locked.rows[0];
     if (!session) return { ok: false, reason: 'unknown' } as const;
     // Read after the lock: under READ COMMITTED a new statement sees what the lock holder committed.
-    const token = await tx.execute<{ spent: boolean; within_grace: boolean }>(sql`
-      select spent_at is not null as spent,
-             coalesce(spent_at > now() - make_interval(secs => ${refreshReuseGrace}), false) as within_grace
-      from refresh_tokens where token_hash = ${presentedHash}`);
-    const found = { ...session, ...token.rows[0]! };
-    if (found.revoked) return { ok: false, reason: 'revoked' } as const;
-    if (found.expired) return { ok: false, reason: 'expired' } as const;
-    if (!found.is_active) return { ok: false, reason: 'inactive_user' } as const;
-    if (found.spent && !found.within_grace) {
-      // Reuse of a spent token: someone holds a copy. End the session for everyone; this commits.
-      await tx.execute(sql`update sessions set revoked_at = now() where id = ${found.session_id}`);
-      return { ok: false, reason: 'reused' } as const;
+    // The session's every token: a handful (see SPENT_TOKENS_KEPT), needed to follow a spent one's chain.
+    const tokens = await tx.execute<TokenRow>(sql`
+      select ${refreshTokens.tokenHash} as token_hash, ${refreshTokens.spentAt} is not null as spent,
+             coalesce(${refreshTokens.spentAt} > now() - make_interval(secs => ${auth.refreshReuseGrace}), false) as within_grace,
+             ${refreshTokens.successorCiphertext} as successor_ciphertext
+      from ${refreshTokens} where ${refreshTokens.sessionId} = ${session.session_id}`);
+    const byHash = new Map(tokens.rows.map((row) => [row.token_hash, row]));
+    const token = byHash.get(presentedHash);
+    if (!token) return { ok: false, reason: 'unknown' } as const; // forgotten while we waited for the lock
+    if (session.revoked) return { ok: false, reason: 'revoked' } as const;
+    if (session.expired) return { ok: false, reason: 'expired' } as const;
+    if (!session.is_active) return { ok: false, reason: 'inactive_user' } as const;
+
+    if (token.spent) {
+      if (!token.within_grace) {
+        // Reuse of a spent token: someone holds a copy. End the session for everyone; this commits.
+        await tx.execute(sql`update ${sessions} set ${s.revokedAt} = now() where ${sessions.id} = ${session.session_id}`);
+        return { ok: false, reason: 'reused' } as const;
+      }
+      // Just spent (a second tab, a lost answer): the same successor again, so there is never a second
+      // live branch and neither holder is logged out. Nothing is written.
+      const successor = liveSuccessor(presented, byHash);
+      if (!successor) return { ok: false, reason: 'unknown' } as const;
+      return { ok: true, userId: session.user_id, sessionId: session.session_id, refreshToken: successor, refreshExpiresIn: session.expires_in } as const;
     }
 
-    // Spend whatever token is live in the session (the presented one, or, in the grace window, its
-    // successor that the client never received), issue the next, and move the session's expiry on.
+    // Spend the presented token, keeping its successor sealed under it; issue the successor; forget the
+    // spent tokens past the memory window or the count; move the session's end on, never past its max age.
     const refreshToken = newRefreshToken();
+    const memory = spentTokenMemorySeconds(auth);
     await tx.execute(sql`
       with spent as (
-        update refresh_tokens set spent_at = now()
-        where session_id = ${found.session_id} and spent_at is null
+        update ${refreshTokens} set ${t.spentAt} = now(), ${t.successorCiphertext} = ${sealSuccessor(presented, refreshToken)}
+        where ${refreshTokens.tokenHash} = ${presentedHash}
       ), issued as (
-        insert into refresh_tokens (token_hash, session_id, replaces_hash)
-        values (${sha256(refreshToken)}, ${found.session_id}, ${presentedHash})
+        insert into ${refreshTokens} (${t.tokenHash}, ${t.sessionId}, ${t.replacesHash})
+        values (${sha256(refreshToken)}, ${session.session_id}, ${presentedHash})
+      ), forgotten as (
+        delete from ${refreshTokens}
+        where ${refreshTokens.sessionId} = ${session.session_id} and ${refreshTokens.spentAt} is not null
+          and (${refreshTokens.spentAt} <= now() - make_interval(secs => ${memory})
+               or ${refreshTokens.tokenHash} in (
+                 select ${refreshTokens.tokenHash} from ${refreshTokens}
+                 where ${refreshTokens.sessionId} = ${session.session_id} and ${refreshTokens.spentAt} is not null
+                 order by ${refreshTokens.spentAt} desc, ${refreshTokens.createdAt} desc
+                 offset ${SPENT_TOKENS_KEPT - 1}))
       )
-      update sessions set last_used_at = now(), expires_at = now() + make_interval(secs => ${refreshTokenTtl})
-      where id = ${found.session_id}`);
-    return { ok: true, userId: found.user_id, sessionId: found.session_id, refreshToken, refreshExpiresIn: refreshTokenTtl } as const;
+      update ${sessions}
+      set ${s.lastUsedAt} = now(),
+          ${s.expiresAt} = least(now() + make_interval(secs => ${auth.refreshTokenTtl}),
+                                 ${sessions.createdAt} + make_interval(secs => ${auth.sessionMaxAge}))
+      where ${sessions.id} = ${session.session_id}`);
+    const refreshExpiresIn = Math.min(auth.refreshTokenTtl, session.max_age_left);
+    return { ok: true, userId: session.user_id, sessionId: session.session_id, refreshToken, refreshExpiresIn } as const;
   });
 }
 

@@ -1,6 +1,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { getDb } from '../db';
 import { isUniqueViolation } from '../db/errors';
+import { readWithRetry } from '../db/read-retry';
 import { rateLimits, sessions, users, type User } from '../db/schema';
 import { accountCounterKey } from './rate-limit';
 
@@ -28,11 +29,11 @@ export async function createUser(email: string, hashedPassword: string): Promise
 }
 
 export async function findUserByEmail(email: string): Promise<User | undefined> {
-  const [user] = await getDb()
+  const [user] = await readWithRetry((db) => db
     .select()
     .from(users)
     .where(eq(sql`lower(${users.email})`, email.toLowerCase()))
-    .limit(1);
+    .limit(1));
   return user;
 }
 
@@ -44,7 +45,7 @@ export async function findUserAndSession(
   id: string,
   sessionId: string,
 ): Promise<{ user: PublicUser; sessionLive: boolean } | undefined> {
-  const [row] = await getDb()
+  const [row] = await readWithRetry((db) => db
     .select({
       ...publicColumns,
       sessionLive: sql<boolean>`(${sessions.revokedAt} is null and ${sessions.expiresAt} > now())`,
@@ -52,12 +53,12 @@ export async function findUserAndSession(
     .from(users)
     .leftJoin(sessions, and(eq(sessions.id, sessionId), eq(sessions.userId, users.id)))
     .where(eq(users.id, id))
-    .limit(1);
+    .limit(1));
   return row && { user: publicUser(row), sessionLive: row.sessionLive === true };
 }
 
 export async function findPasswordHash(id: string): Promise<string | undefined> {
-  const [row] = await getDb().select({ hash: users.hashedPassword }).from(users).where(eq(users.id, id)).limit(1);
+  const [row] = await readWithRetry((db) => db.select({ hash: users.hashedPassword }).from(users).where(eq(users.id, id)).limit(1));
   return row?.hash;
 }
 
@@ -75,18 +76,22 @@ export async function upgradePasswordHash(id: string, verifiedHash: string, upgr
 }
 
 /**
- * One statement: the new hash, every session of the user but `keep` revoked, and the account's
- * counted login attempts forgotten (the password that was guessed at is gone).
+ * The new hash and the account's counted login attempts forgotten, then every session of the user but
+ * `keep` revoked, in one transaction. The revocation is a statement of its own, started once the update
+ * holds the user's row: it sees every session a login committed before that (a login waits for the row
+ * and then sees the new hash: startLoginSession), so no login racing the change keeps a session.
  */
 export async function changePassword(user: { id: string; email: string }, hashedPassword: string, keep: string): Promise<void> {
-  await getDb().execute(sql`
-    with changed as (
-      update ${users} set ${sql.identifier(users.hashedPassword.name)} = ${hashedPassword} where ${users.id} = ${user.id}
-    ), forgotten as (
-      delete from ${rateLimits} where ${rateLimits.key} = ${accountCounterKey(user.email)}
-    )
-    update ${sessions} set ${sql.identifier(sessions.revokedAt.name)} = now()
-    where ${sessions.userId} = ${user.id} and ${sessions.id} <> ${keep} and ${sessions.revokedAt} is null`);
+  await getDb().transaction(async (tx) => {
+    await tx.execute(sql`
+      with forgotten as (
+        delete from ${rateLimits} where ${rateLimits.key} = ${accountCounterKey(user.email)}
+      )
+      update ${users} set ${sql.identifier(users.hashedPassword.name)} = ${hashedPassword} where ${users.id} = ${user.id}`);
+    await tx.execute(sql`
+      update ${sessions} set ${sql.identifier(sessions.revokedAt.name)} = now()
+      where ${sessions.userId} = ${user.id} and ${sessions.id} <> ${keep} and ${sessions.revokedAt} is null`);
+  });
 }
 
 /** Every account, oldest first, for the admin CLI (`npm run users -- list`). */
@@ -98,7 +103,7 @@ export async function listUsers(): Promise<PublicUser[]> {
  * Activates or deactivates the account with this email (any case); returns it as it was before the
  * change (so a caller can tell "already inactive"), or undefined when no account has this email.
  * A deactivated user can no longer log in (403) and their access tokens stop working at once
- * (requireUser reads is_active on every request); their sessions are revoked in the same statement,
+ * (requireUser reads is_active on every request); their sessions are revoked in the same transaction,
  * so that no refresh token can mint a new access token even after reactivation.
  */
 export async function setUserActive(email: string, active: boolean): Promise<PublicUser | undefined> {
@@ -107,12 +112,13 @@ export async function setUserActive(email: string, active: boolean): Promise<Pub
   if (active) {
     if (!user.isActive) await getDb().update(users).set({ isActive: true }).where(eq(users.id, user.id));
   } else {
-    await getDb().execute(sql`
-      with changed as (
-        update ${users} set ${sql.identifier(users.isActive.name)} = false where ${users.id} = ${user.id}
-      )
-      update ${sessions} set ${sql.identifier(sessions.revokedAt.name)} = now()
-      where ${sessions.userId} = ${user.id} and ${sessions.revokedAt} is null`);
+    // Two statements, as changePassword: the revocation starts once the update holds the user's row.
+    await getDb().transaction(async (tx) => {
+      await tx.execute(sql`update ${users} set ${sql.identifier(users.isActive.name)} = false where ${users.id} = ${user.id}`);
+      await tx.execute(sql`
+        update ${sessions} set ${sql.identifier(sessions.revokedAt.name)} = now()
+        where ${sessions.userId} = ${user.id} and ${sessions.revokedAt} is null`);
+    });
   }
   return publicUser(user);
 }

@@ -47,6 +47,23 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   return false;
 }
 
+// The connection itself was gone when the statement was sent or before its answer came: closed by the
+// server (57P01 admin shutdown, as when a Neon compute suspends; 57P02 crash) or by the network. Not a
+// timeout: a database that does not answer is not helped by asking again.
+const CONNECTION_LOST_STATES = new Set(['57P01', '57P02', '08003', '08006']);
+const CONNECTION_LOST = /Connection terminated unexpectedly|ECONNRESET|EPIPE|socket hang up|not queryable/i;
+
+/** True when a statement failed because its connection was closed under it (the statement itself may be fine). */
+export function isConnectionLost(error: unknown): boolean {
+  const state = sqlState(error);
+  if (state) return CONNECTION_LOST_STATES.has(state);
+  for (const e of chain(error)) {
+    if (typeof e.message === 'string' && CONNECTION_LOST.test(e.message) && !/timeout/i.test(e.message)) return true;
+    if (e.code === 'ECONNRESET' || e.code === 'EPIPE') return true;
+  }
+  return false;
+}
+
 /**
  * A one-line description safe for logs: Drizzle's own message carries the query's parameters
  * (emails, password hashes), so only the driver's message and SQLSTATE are kept.

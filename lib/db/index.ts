@@ -1,6 +1,7 @@
 import { Pool } from '@neondatabase/serverless';
 import { drizzle } from 'drizzle-orm/neon-serverless';
 import { configureNeonDriver } from './driver';
+import { discardIdleConnectionsOnLoss } from './lost-connections';
 import * as schema from './schema';
 import { config, databaseUrlSetting } from '../config';
 
@@ -17,11 +18,14 @@ function createDatabase() {
     // And for a connection that goes silent mid-query: give up (503) instead of waiting forever. The
     // failed connection is dropped from the pool. Auth queries take milliseconds.
     query_timeout: CONNECT_TIMEOUT_MS,
-    idleTimeoutMillis: 10_000,
+    // Short, for serverless hosts: they freeze the instance between requests, and a connection kept
+    // idle across a freeze may have been closed by Neon meanwhile (found on use: see read-retry.ts).
+    idleTimeoutMillis: 5_000,
   });
   // An idle connection that dies (database restart, network drop) emits 'error' on the pool; without
   // a listener that would crash the process. The pool drops the connection and opens a new one later.
   pool.on('error', (error: Error) => console.error('database: idle connection lost:', error.message));
+  discardIdleConnectionsOnLoss(pool);
   return { pool, db: drizzle({ client: pool, schema }) };
 }
 

@@ -31,7 +31,7 @@ export const sessions = pgTable(
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-    /** Moves forward on each refresh: a session lasts REFRESH_TOKEN_TTL past its last use. */
+    /** Moves forward on each refresh: REFRESH_TOKEN_TTL past its last use, never past created_at + SESSION_MAX_AGE. */
     expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
     revokedAt: timestamp('revoked_at', { withTimezone: true }),
     lastUsedAt: timestamp('last_used_at', { withTimezone: true }).notNull().defaultNow(),

@@ -138,8 +138,10 @@ test.describe('faults', () => {
       const after = await connections();
       test.info().annotations.push({ type: 'figure', description: `pool: 1000 requests at 50 concurrent, ${errors} 5xx, peak ${peak} and final ${after} server connections (DB_POOL_MAX 5)` });
       expect(errors).toBe(0);
+      // The count does see the server's connections (under load it holds some); and never more than the
+      // bound, during or after (after, the pool may already have closed idle ones: its idle timeout is 5 s).
+      expect(peak).toBeGreaterThan(0);
       expect(peak).toBeLessThanOrEqual(5);
-      expect(after).toBeGreaterThan(0);
       expect(after).toBeLessThanOrEqual(5);
     } finally {
       await server.stop();

@@ -16,13 +16,16 @@ export const REFUSED = (where: string) => new RegExp(`${where}: database unavail
 
 /**
  * A server of its own whose only way to the database is a relay the test can cut and restore: a
- * database outage as the app sees it, without stopping the PostgreSQL other tests use.
+ * database outage as the app sees it, without stopping the PostgreSQL other tests use. The relay can
+ * also drop the idle connections without telling the server, as a suspended Neon compute does.
  */
 export async function serverBehindCuttableRelay(env: Record<string, string> = {}): Promise<{
   server: TestServer;
   relayPort: number;
   cut(): Promise<void>;
   restore(): Promise<void>;
+  /** Relay.dropIdle: the database closes the idle connections and the server is not told (scripts/relay.ts). */
+  dropIdle: Relay['dropIdle'];
   stop(): Promise<void>;
 }> {
   const relayPort = await freePort();
@@ -39,6 +42,7 @@ export async function serverBehindCuttableRelay(env: Record<string, string> = {}
     restore: async () => {
       relay ??= await startRelay({ port: relayPort, databasePort });
     },
+    dropIdle: (options) => relay?.dropIdle(options) ?? 0,
     stop: async () => {
       await server.stop();
       await relay?.close();

@@ -43,3 +43,15 @@ export async function ageSpentToken(token: string, seconds: number): Promise<voi
 export async function liveTokens(sessionId: string): Promise<number> {
   return withDb(async (db) => (await db.query('select count(*)::int as n from refresh_tokens where session_id = $1 and spent_at is null', [sessionId])).rows[0].n);
 }
+
+/** Moves the moment every spent token of a session was spent into the past. */
+export async function ageSpentTokens(sessionId: string, seconds: number): Promise<void> {
+  await withDb((db) =>
+    db.query('update refresh_tokens set spent_at = spent_at - make_interval(secs => $2) where session_id = $1 and spent_at is not null', [sessionId, seconds]),
+  );
+}
+
+/** Every refresh-token row a session holds, spent or live. */
+export async function tokenRows(sessionId: string): Promise<number> {
+  return withDb(async (db) => (await db.query('select count(*)::int as n from refresh_tokens where session_id = $1', [sessionId])).rows[0].n);
+}

@@ -25,6 +25,8 @@ test.describe('deploy', () => {
         expect(await health.json()).toEqual({ status: 'ok', database: 'ok' });
         const account = await registerAndLogin(server.url); // bcryptjs, the Neon driver over ws, jose
         expect(await meStatus(server.url, account.token)).toBe(200);
+        // The bcrypt worker (a chunk of its own) was copied too: no fallback to the main thread.
+        expect(server.output()).not.toContain('worker threads unavailable');
       } finally {
         await server.stop();
       }

@@ -50,6 +50,8 @@ test.describe('npm run dev', () => {
       await sendMail(email, passwordResetMessage(config, { token: 'dev-token-1', expiresIn: 3600 }), config);
       await dev.waitFor(`mail: to ${email} | Reset your password for 127.0.0.1:${webPort} | ${base}/reset-password?token=dev-token-1`, 10_000);
       expect(fs.readdirSync(mailDir).filter((name) => name.endsWith('.eml'))).toHaveLength(1);
+      // `next dev` builds the bcrypt worker too: registration hashed on a worker thread, not the fallback.
+      expect(dev.output()).not.toContain('worker threads unavailable');
     } finally {
       interrupt(dev);
       await dev.exited;

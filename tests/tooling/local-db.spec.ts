@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { expect, test } from '../support/fixtures';
@@ -72,6 +73,52 @@ test.describe('npm run db:local', () => {
       expect(run.output()).toContain('LOCAL_DB_PORT=<port>');
     } finally {
       squatter.close();
+    }
+  });
+
+  test('changes the permissions of no folder outside the project, even with the data under a folder only its owner can search', async () => {
+    test.setTimeout(120_000);
+    // As root, PostgreSQL runs as the `postgres` user, who cannot enter a 0700 folder such as /root.
+    const closed = fs.mkdtempSync(path.join(os.tmpdir(), 'local-db-closed-')); // mode 0700
+    const dataDir = path.join(closed, 'pg');
+    const above = (start: string) => {
+      const folders = [];
+      for (let dir = start; ; dir = path.dirname(dir)) {
+        folders.push(dir);
+        if (dir === path.dirname(dir)) return folders;
+      }
+    };
+    const folders = [...new Set([...above(process.cwd()).slice(1), ...above(closed)])];
+    const modes = () => Object.fromEntries(folders.map((dir) => [dir, (fs.statSync(dir).mode & 0o7777).toString(8)]));
+    const before = modes();
+    const env: NodeJS.ProcessEnv = { ...process.env, LOCAL_DB_PORT: String(await freePortPair()), LOCAL_DB_DIR: dataDir };
+    delete env.DATABASE_URL;
+    const startAndQuery = async (sql: string) => {
+      const run = runScriptInBackground('scripts/local-db.ts', [], env);
+      try {
+        await run.waitFor('Press Ctrl-C to stop.');
+        const client = new pg.Client({ connectionString: /DATABASE_URL=(\S+)/.exec(run.output())![1]! });
+        await client.connect();
+        try {
+          return (await client.query(sql)).rows;
+        } finally {
+          await client.end();
+        }
+      } finally {
+        interrupt(run);
+        await run.exited;
+      }
+    };
+    try {
+      await startAndQuery('create table kept (note text); insert into kept values (\'from the first run\')');
+      expect(modes()).toEqual(before);
+      // The cluster is found again by the next run (wherever it had to live).
+      expect(await startAndQuery('select note from kept')).toEqual([{ note: 'from the first run' }]);
+      expect(modes()).toEqual(before);
+    } finally {
+      // As root the cluster lives in the system temp folder, linked from dataDir: remove it too.
+      if (fs.lstatSync(dataDir, { throwIfNoEntry: false })?.isSymbolicLink()) fs.rmSync(fs.readlinkSync(dataDir), { recursive: true, force: true });
+      fs.rmSync(closed, { recursive: true, force: true });
     }
   });
 });

@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import pg from 'pg';
 import { expect, test, withDb } from '../support/fixtures';
 
 test.describe('the users table, as the migration creates it', () => {
@@ -41,5 +43,32 @@ test.describe('the users table, as the migration creates it', () => {
       ).rejects.toMatchObject({ code: '23505', constraint: 'users_email_lower_key' });
       await db.query(`delete from users where lower(email) = 'case-probe@example.com'`);
     });
+  });
+});
+
+test.describe('npm run db:migrate', () => {
+  test('runs started at once on a fresh database all succeed and apply each migration once (they queue on a lock)', async () => {
+    const { applyMigrations } = await import('../../scripts/migrate');
+    const name = `migrate_race_${Date.now()}`;
+    await withDb((db) => db.query(`create database ${name}`));
+    try {
+      const url = new URL(process.env.TEST_DATABASE_URL!);
+      url.pathname = `/${name}`;
+      const runs = await Promise.allSettled([applyMigrations(url), applyMigrations(url), applyMigrations(url)]);
+      expect(runs.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled']);
+      const journal = JSON.parse(fs.readFileSync('drizzle/meta/_journal.json', 'utf8')) as { entries: unknown[] };
+      const applied = runs.map((r) => (r as PromiseFulfilledResult<{ applied: number }>).value.applied).sort();
+      expect(applied).toEqual([0, 0, journal.entries.length]);
+      const target = new pg.Client({ connectionString: url.href });
+      await target.connect();
+      try {
+        const { rows } = await target.query('select count(*)::int as n, count(distinct hash)::int as distinct_n from drizzle.__drizzle_migrations');
+        expect(rows[0]).toEqual({ n: journal.entries.length, distinct_n: journal.entries.length });
+      } finally {
+        await target.end();
+      }
+    } finally {
+      await withDb((db) => db.query(`drop database if exists ${name} with (force)`));
+    }
   });
 });

@@ -36,7 +36,7 @@ test('the README curl walkthrough works as written and answers as shown', async 
   const base = process.env.TEST_BASE_URL!;
   const script = steps.map((step, i) => `echo '@@step ${i}@@'\n${step.command.replaceAll('http://localhost:3000', base)}`).join('\n');
   const output = await new Promise<string>((resolve, reject) =>
-    execFile('bash', ['-c', `set -euo pipefail\n${script}`], { timeout: 60_000 }, (error, stdout, stderr) =>
+    execFile('bash', ['-c', `set -euo pipefail\n${script}`], { timeout: 90_000, env: { ...process.env, LOCAL_MAIL_DIR: process.env.TEST_MAIL_DIR } }, (error, stdout, stderr) =>
       error ? reject(new Error(`${error.message}\n${stderr}\n${stdout}`)) : resolve(stdout),
     ),
   );

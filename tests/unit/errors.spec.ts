@@ -1,6 +1,6 @@
 import { test, expect } from '@playwright/test';
 import { DrizzleQueryError } from 'drizzle-orm/errors';
-import { isDatabaseUnavailable, isUniqueViolation } from '../../lib/db/errors';
+import { isConnectionLost, isDatabaseUnavailable, isUniqueViolation } from '../../lib/db/errors';
 import { toErrorResponse } from '../../lib/http/error-response';
 
 const pgError = (code: string, extra: object = {}) => Object.assign(new Error(`pg ${code}`), { code, ...extra });
@@ -29,6 +29,25 @@ test.describe('telling an outage from a bug', () => {
     ]) {
       expect(isDatabaseUnavailable(error)).toBe(false);
     }
+  });
+
+  test('a connection closed under a statement is told from a timeout, a refusal and a bad query (only the first is worth a retry)', () => {
+    const lost = [
+      new Error('Connection terminated unexpectedly'),
+      pgError('57P01'), // terminating connection due to administrator command: a compute that suspends
+      Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }),
+      new Error('Client has encountered a connection error and is not queryable'),
+    ];
+    const notLost = [
+      new Error('Query read timeout'),
+      new Error('timeout exceeded when trying to connect'),
+      new Error('Connection terminated due to connection timeout'),
+      Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }),
+      pgError('23505'),
+      pgError('42703'),
+    ];
+    for (const cause of lost) expect(isConnectionLost(new DrizzleQueryError('select 1', [], cause)), cause.message).toBe(true);
+    for (const cause of notLost) expect(isConnectionLost(new DrizzleQueryError('select 1', [], cause)), cause.message).toBe(false);
   });
 
   test('a unique violation is recognised by its index name', () => {

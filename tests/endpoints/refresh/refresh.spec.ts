@@ -1,5 +1,7 @@
 import { decodeJwt } from 'jose';
+import { openSuccessor } from '../../../lib/auth/successor-seal';
 import { expect, test, withDb } from '../../support/fixtures';
+import { holdingLocks } from '../../support/interleave';
 import { type Pair, ageSpentToken, answer, INVALID_GRANT, liveTokens, me, newAccount, refresh, SESSION_ENDED } from '../../support/sessions';
 
 test.describe('POST /auth/refresh', () => {
@@ -37,18 +39,74 @@ test.describe('POST /auth/refresh', () => {
     expect(await answer(me(api, next.access_token))).toEqual({ status: 401, body: SESSION_ENDED });
   });
 
-  test('within the grace window a retry gets a new pair and the lost one is revoked', async ({ api }) => {
+  test('within the grace window a retry gets the same refresh token back and a fresh access token', async ({ api }) => {
     const { pair } = await newAccount(api);
-    const lost: Pair = await (await refresh(api, pair.refresh_token)).json();
+    const first: Pair = await (await refresh(api, pair.refresh_token)).json();
     const retry = await refresh(api, pair.refresh_token);
     expect(retry.status()).toBe(200);
-    const current: Pair = await retry.json();
-    const sid = decodeJwt(current.access_token).sid as string;
+    const again: Pair = await retry.json();
+    expect(again.refresh_token).toBe(first.refresh_token);
+    expect(decodeJwt(again.access_token).sid).toBe(decodeJwt(first.access_token).sid);
+    expect(decodeJwt(again.access_token).jti).not.toBe(decodeJwt(first.access_token).jti);
+    expect(again.refresh_expires_in).toBeGreaterThan(0);
+    expect(await liveTokens(decodeJwt(again.access_token).sid as string)).toBe(1);
+    expect((await refresh(api, again.refresh_token)).status()).toBe(200);
+  });
+
+  test('two tabs that refreshed with one token both stay signed in, refresh after refresh', async ({ api }) => {
+    const { pair } = await newAccount(api);
+    const sid = decodeJwt(pair.access_token).sid as string;
+    const tabA: Pair = await (await refresh(api, pair.refresh_token)).json();
+    const tabB: Pair = await (await refresh(api, pair.refresh_token)).json();
+    expect(tabB.refresh_token).toBe(tabA.refresh_token);
+    // Tab A refreshes on; tab B, a step behind, follows within the grace window and lands on the same token.
+    const nextA: Pair = await (await refresh(api, tabA.refresh_token)).json();
+    const nextB = await refresh(api, tabB.refresh_token);
+    expect(nextB.status()).toBe(200);
+    expect((await nextB.json()).refresh_token).toBe(nextA.refresh_token);
+    // A tab several rotations behind (still within the window) gets the live token too.
+    const behind = await refresh(api, pair.refresh_token);
+    expect(behind.status()).toBe(200);
+    expect((await behind.json()).refresh_token).toBe(nextA.refresh_token);
     expect(await liveTokens(sid)).toBe(1);
-    expect((await refresh(api, current.refresh_token)).status()).toBe(200);
-    // The answer that was lost carried a token that no longer works.
-    await ageSpentToken(lost.refresh_token, 60);
-    expect(await answer(refresh(api, lost.refresh_token))).toEqual({ status: 401, body: INVALID_GRANT });
+    expect((await me(api, nextA.access_token)).status()).toBe(200);
+    expect((await refresh(api, nextA.refresh_token)).status()).toBe(200);
+  });
+
+  test('the successor is kept only sealed under the spent token: the database alone yields no token', async ({ api }) => {
+    const { pair } = await newAccount(api);
+    const next: Pair = await (await refresh(api, pair.refresh_token)).json();
+    const sealed: string = await withDb(async (db) =>
+      (await db.query(`select successor_ciphertext from refresh_tokens where token_hash = encode(sha256(convert_to($1, 'UTF8')), 'hex')`, [pair.refresh_token])).rows[0].successor_ciphertext,
+    );
+    expect(sealed).toMatch(/^[A-Za-z0-9_-]+$/);
+    expect(sealed).not.toContain(next.refresh_token);
+    expect(openSuccessor(pair.refresh_token, sealed)).toBe(next.refresh_token);
+    expect(openSuccessor(next.refresh_token, sealed)).toBeUndefined();
+    // The live token's row holds nothing but its hash.
+    const live = await withDb(async (db) =>
+      (await db.query(`select * from refresh_tokens where token_hash = encode(sha256(convert_to($1, 'UTF8')), 'hex')`, [next.refresh_token])).rows[0],
+    );
+    expect(live.successor_ciphertext).toBeNull();
+    expect(JSON.stringify(live)).not.toContain(next.refresh_token);
+  });
+
+  test('refreshes of one session wait for each other (the session row lock): both get the same successor', async ({ api }) => {
+    const { pair } = await newAccount(api);
+    const sid = decodeJwt(pair.access_token).sid as string;
+    // Hold the session's row, fire two refreshes with one token, and let them go only once both wait.
+    const responses = await holdingLocks(async (holder) => {
+      await holder.query('select 1 from sessions where id = $1 for update', [sid]);
+      const refreshing = [refresh(api, pair.refresh_token), refresh(api, pair.refresh_token)];
+      await holder.waitForBlocked(2, refreshing);
+      await holder.commit();
+      return Promise.all(refreshing);
+    });
+    expect(responses.map((r) => r.status())).toEqual([200, 200]);
+    const [a, b] = (await Promise.all(responses.map((r) => r.json()))) as Pair[];
+    expect(b!.refresh_token).toBe(a!.refresh_token);
+    expect(await liveTokens(sid)).toBe(1);
+    expect((await refresh(api, a!.refresh_token)).status()).toBe(200);
   });
 
   test('two concurrent refreshes with one token never leave two live tokens', async ({ api }) => {

@@ -1,5 +1,6 @@
 import bcrypt from 'bcryptjs';
 import { countUsers, expect, PASSWORD, test, uniqueEmail, withDb } from '../../support/fixtures';
+import { holdingLocks } from '../../support/interleave';
 
 test.describe('POST /auth/register', () => {
   test('creates the account with a bcrypt hash and answers 201 without the hash', async ({ api }) => {
@@ -57,15 +58,22 @@ test.describe('POST /auth/register', () => {
     expect(await countUsers(email)).toBe(1);
   });
 
-  test('50 concurrent registrations of one email: exactly one 201 and one row', async ({ api }) => {
+  test('concurrent registrations of one email, all past any check before one inserts: one 201, the rest 409, one row', async ({ api }) => {
     const email = uniqueEmail('race');
-    const statuses = await Promise.all(
-      Array.from({ length: 50 }, (_, i) =>
+    const ATTEMPTS = 4; // well under the server's pool (DB_POOL_MAX=10): each waiting insert holds a connection
+    const statuses = await holdingLocks(async (holder) => {
+      // An uncommitted row with this email: every registration's insert waits on it at the unique index,
+      // so all of them have done whatever they do before inserting when the first insert goes through.
+      await holder.query('insert into users (email, hashed_password) values ($1, $2)', [email, 'not a hash']);
+      const registering = Array.from({ length: ATTEMPTS }, (_, i) =>
         api.post('/auth/register', { data: { email: i % 2 ? email : email.toUpperCase(), password: PASSWORD } }).then((r) => r.status()),
-      ),
-    );
+      );
+      await holder.waitForBlocked(ATTEMPTS, registering);
+      await holder.rollback();
+      return Promise.all(registering);
+    });
     const tally = statuses.reduce<Record<number, number>>((t, s) => ({ ...t, [s]: (t[s] ?? 0) + 1 }), {});
-    expect(tally).toEqual({ 201: 1, 409: 49 });
+    expect(tally).toEqual({ 201: 1, 409: ATTEMPTS - 1 });
     expect(await countUsers(email)).toBe(1);
   });
 
