@@ -110,6 +110,19 @@ export const MUTANTS: Mutant[] = [
     specs: [SIGNING_SPEC],
   },
   {
+    // The algorithm is checked twice: jose's `algorithms` list and each key pinned to its own alg.
+    // Either alone still refuses every forged alg (a mutant removing one survives, by design), so
+    // this mutant removes both.
+    name: 'alg-unpinned',
+    description: 'neither the algorithms list nor the per-key alg pin: HS512, or HS256 on an EdDSA server, gets through',
+    edits: [
+      { file: TOKENS, from: '        algorithms,\n        typ:', to: '        typ:' },
+      { file: TOKENS, from: "(header.alg === 'HS256' && header.kid !== undefined ?", to: '(header.kid !== undefined ?' },
+      { file: TOKENS, from: 'return entry && entry.alg === header.alg ? entry : undefined;', to: 'return entry;' },
+    ],
+    specs: [GUARD_SPEC, SIGNING_SPEC],
+  },
+  {
     name: 'signature-unchecked',
     description: 'the signature is never checked (the token is re-signed with the server key before jose verifies it)',
     edits: [
@@ -191,6 +204,12 @@ export const MUTANTS: Mutant[] = [
     inProcessOnly: true,
   },
   {
+    name: 'login-without-share-lock',
+    description: "startLoginSession reads the user without FOR SHARE: a login racing a password change keeps its session",
+    edits: [{ file: 'lib/auth/sessions.ts', from: '      for share\n', to: '' }],
+    specs: ['tests/endpoints/login/races.spec.ts'],
+  },
+  {
     name: 'login-session-ignores-active',
     description: 'startLoginSession starts a session although the user was deactivated meanwhile',
     edits: [{ file: 'lib/auth/sessions.ts', from: ' and ${users.hashedPassword} = ${verifiedHash} and ${users.isActive}', to: ' and ${users.hashedPassword} = ${verifiedHash}' }],
@@ -202,21 +221,19 @@ export const MUTANTS: Mutant[] = [
   {
     name: 'refresh-without-lock',
     description: 'the refresh rotation reads without FOR UPDATE: two concurrent refreshes can both spend one token',
-    edits: [{ file: 'lib/auth/sessions.ts', from: '      for update of s`);', to: '      `);' }],
+    edits: [{ file: 'lib/auth/sessions.ts', from: '      for update of ${sessions}`);', to: '`);' }],
     specs: [REFRESH_SPEC],
-    // The race test catches this in about 7 runs of 8; three runs miss it about once in 500.
-    repeatEach: 3,
   },
   {
     name: 'refresh-ignores-inactive',
     description: 'a deactivated user can still refresh',
-    edits: [{ file: 'lib/auth/sessions.ts', from: "    if (!found.is_active) return { ok: false, reason: 'inactive_user' } as const;\n", to: '' }],
+    edits: [{ file: 'lib/auth/sessions.ts', from: "    if (!session.is_active) return { ok: false, reason: 'inactive_user' } as const;\n", to: '' }],
     specs: [REFRESH_SPEC],
   },
   {
     name: 'refresh-reuse-undetected',
     description: 'a spent refresh token presented again (a stolen copy) does not revoke the session',
-    edits: [{ file: 'lib/auth/sessions.ts', from: 'if (found.spent && !found.within_grace) {', to: 'if (found.spent && !found.within_grace && false) {' }],
+    edits: [{ file: 'lib/auth/sessions.ts', from: '      if (!token.within_grace) {', to: '      if (!token.within_grace && false) {' }],
     specs: [REFRESH_SPEC],
   },
 

@@ -5,7 +5,8 @@
  */
 import { AuthFailure } from '../../../lib/auth/errors';
 import { logIn } from '../../../lib/auth/login';
-import { hashPassword, passwordWork } from '../../../lib/auth/password';
+import { bcryptStats } from '../../../lib/auth/bcrypt-pool';
+import { compareCosts, hashPassword } from '../../../lib/auth/password';
 import { startLoginSession } from '../../../lib/auth/sessions';
 import { createUser, type PublicUser } from '../../../lib/auth/users';
 import { expect, PASSWORD, test, uniqueEmail, withDb } from '../../support/fixtures';
@@ -22,9 +23,9 @@ async function newUser(): Promise<PublicUser & { hash: string }> {
   return { ...user!, hash };
 }
 
-/** One login attempt: how it failed (or 'ok') and the bcrypt work it did. */
+/** One login attempt: how it failed (or 'ok') and the bcrypt work it did (counted by the pool, costs by password.ts). */
 async function attempt(email: string, password: string) {
-  const before = passwordWork();
+  const before = { ...bcryptStats(), comparesAtCost: compareCosts() };
   let outcome: string;
   try {
     await logIn(email, password, '127.0.0.1');
@@ -33,7 +34,7 @@ async function attempt(email: string, password: string) {
     if (!(error instanceof AuthFailure)) throw error;
     outcome = error.kind;
   }
-  const after = passwordWork();
+  const after = { ...bcryptStats(), comparesAtCost: compareCosts() };
   const comparesAtCost = Object.fromEntries(
     Object.entries(after.comparesAtCost)
       .map(([cost, n]) => [cost, n - (before.comparesAtCost[Number(cost)] ?? 0)])
