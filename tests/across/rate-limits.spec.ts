@@ -1,5 +1,6 @@
 import { createHash, randomInt } from 'node:crypto';
 import { expect, PASSWORD, test, uniqueEmail, withDb } from '../support/fixtures';
+import { holdingLocks } from '../support/interleave';
 import { ownDatabase, type OwnDatabase } from '../support/own-database';
 import { serverEnv, startServer, type TestServer } from '../support/server';
 
@@ -195,6 +196,22 @@ test('guesses spread over many addresses are capped per account: of 60 addresses
   const before = await accountRowCount([email]);
   await expectLimited(await login(email, 'a wrong guess', newAddress()), 3600);
   expect(await accountRowCount([email])).toEqual(before);
+});
+
+test("the account's cap holds for guesses that all started before it was reached (a forced race)", async () => {
+  const email = await register(behindProxy);
+  for (let a = 0; a < ACCOUNT_MAX - 2; a++) expect(await loginStatus(email, 'a wrong guess', newAddress())).toBe(401);
+  // 6 guesses from 6 addresses line up on the account's row while the test holds it: each has read the
+  // account at 8 of 10 before any of them is counted. Only the row, once held, can tell them apart.
+  const statuses = await holdingLocks(async (holder) => {
+    await holder.query('select 1 from rate_limits where key = $1 for update', [accountKey(email)]);
+    const guesses = Array.from({ length: 6 }, () => loginStatus(email, 'a wrong guess', newAddress()));
+    await holder.waitForBlocked(6, guesses);
+    await holder.commit();
+    return Promise.all(guesses);
+  });
+  expect(count(statuses, 401)).toBe(2);
+  expect(count(statuses, 429)).toBe(4);
 });
 
 test('one address guessing for hours, each back-off waited out, never brings the account to its cap', async () => {
