@@ -4,7 +4,7 @@
  * like a bad JWT_SECRET does. Turning them into jose keys (async) happens once, in tokens.ts.
  */
 import { createHash, createPrivateKey, createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
-import { ConfigError } from '../config';
+import { ConfigError } from '../config/error';
 
 export type AsymmetricAlg = 'EdDSA' | 'ES256';
 

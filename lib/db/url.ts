@@ -1,5 +1,7 @@
-/** Reading and checking a database URL, shared by lib/config.ts, drizzle.config.ts and the scripts. */
-import { ConfigError, type Env } from '../config';
+/** Reading and checking a database URL, shared by lib/config/index.ts, drizzle.config.ts and the scripts. */
+import { ConfigError } from '../config/error';
+
+type Env = Record<string, string | undefined>;
 
 const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
 

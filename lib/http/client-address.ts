@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { config } from '../config';
+import { config, type ClientAddressConfig } from '../config';
 import { peerStampHeader } from './peer-address-stamp';
 
 /**
@@ -12,12 +12,6 @@ import { peerStampHeader } from './peer-address-stamp';
  * - else: the TCP peer, stamped on each request under a secret header name (peer-address-stamp.ts,
  *   installed by instrumentation.ts).
  */
-export type ClientAddressConfig =
-  // warnOnForwardedFor: TRUST_PROXY was left unset, so an X-Forwarded-For suggests a forgotten proxy.
-  | { source: 'peer'; warnOnForwardedFor: boolean }
-  | { source: 'x-forwarded-for'; proxies: number }
-  | { source: 'platform' };
-
 /**
  * Vercel's edge overwrites X-Forwarded-For "to prevent IP spoofing" and sends x-real-ip, "identical to
  * the x-forwarded-for header" (https://vercel.com/docs/headers/request-headers); x-real-ip is what
@@ -33,15 +27,6 @@ export const VERCEL_CLIENT_IP_HEADER = 'x-real-ip';
  * sends; the cost is that the few requests of a server's first moments share one limit.
  */
 export const UNKNOWN_ADDRESS = 'unknown';
-
-/** TRUST_PROXY, when set (even to false), decides; VERCEL only changes the default (lib/config.ts reads both). */
-export function clientAddressSource(trustProxy: number | undefined, onVercel: boolean): ClientAddressConfig {
-  if (trustProxy !== undefined) {
-    return trustProxy > 0 ? { source: 'x-forwarded-for', proxies: trustProxy } : { source: 'peer', warnOnForwardedFor: false };
-  }
-  if (onVercel) return { source: 'platform' };
-  return { source: 'peer', warnOnForwardedFor: true };
-}
 
 const clientAddressConfig = () => config().http.clientAddress;
 

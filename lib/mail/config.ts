@@ -1,8 +1,10 @@
-import { ConfigError, type Env } from '../config';
+import { ConfigError } from '../config/error';
+
+type Env = Record<string, string | undefined>;
 import { isLocalHost } from '../db/url';
 
 /**
- * The mail section of the configuration (lib/config.ts declares the variables and calls this): the
+ * The mail section of the configuration (lib/config/index.ts declares the variables and calls this): the
  * settings depend on each other and on NODE_ENV (production requires a real server, sender and
  * front-end address), so they are derived together here. Pure: the caller passes the environment.
  */

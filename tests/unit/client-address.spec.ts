@@ -6,9 +6,8 @@ import {
   bucketOf,
   clientAddressFrom,
   stripPort,
-  type ClientAddressConfig,
 } from '../../lib/http/client-address';
-import { readConfig } from '../../lib/config';
+import { readConfig, type ClientAddressConfig } from '../../lib/config';
 import { installPeerAddressStamp, peerStampHeader } from '../../lib/http/peer-address-stamp';
 
 const readClientAddressConfig = (env: Record<string, string>) => readConfig(env).http.clientAddress;

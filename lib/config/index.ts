@@ -8,13 +8,29 @@
  * secret. A production start checks everything at once and lists every problem (lib/startup.ts).
  */
 import os from 'node:os';
-import { readAsymmetricKeys, type AsymmetricKeys } from './auth/keys';
-import { clientAddressSource, type ClientAddressConfig } from './http/client-address';
-import { parseDatabaseUrl } from './db/url';
-import { readMailConfig, type MailConfig } from './mail/config';
+import { readAsymmetricKeys, type AsymmetricKeys } from '../auth/keys';
+import { parseDatabaseUrl } from '../db/url';
+import { readMailConfig, type MailConfig } from '../mail/config';
+import { ConfigError } from './error';
 
-export class ConfigError extends Error {
-  override name = 'ConfigError';
+export { ConfigError };
+
+/**
+ * Where the client address for rate limits comes from (lib/http/client-address.ts reads it):
+ * `warnOnForwardedFor`: TRUST_PROXY was left unset, so an X-Forwarded-For suggests a forgotten proxy.
+ */
+export type ClientAddressConfig =
+  | { source: 'peer'; warnOnForwardedFor: boolean }
+  | { source: 'x-forwarded-for'; proxies: number }
+  | { source: 'platform' };
+
+/** TRUST_PROXY, when set (even to false), decides; VERCEL only changes the default. */
+export function clientAddressSource(trustProxy: number | undefined, onVercel: boolean): ClientAddressConfig {
+  if (trustProxy !== undefined) {
+    return trustProxy > 0 ? { source: 'x-forwarded-for', proxies: trustProxy } : { source: 'peer', warnOnForwardedFor: false };
+  }
+  if (onVercel) return { source: 'platform' };
+  return { source: 'peer', warnOnForwardedFor: true };
 }
 
 /** Environment variables, as process.env or a plain object in tests. */
