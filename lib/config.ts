@@ -126,6 +126,9 @@ export const SETTINGS = {
   REFRESH_TOKEN_TTL: duration('30d'),
   REFRESH_REUSE_GRACE: duration('10s', { allowZero: true }),
   SESSION_MAX_AGE: duration('90d'),
+  // Links sent by email (single use; only their SHA-256 is stored)
+  PASSWORD_RESET_TTL: duration('30m'),
+  EMAIL_VERIFICATION_TTL: duration('24h'),
   // Passwords
   BCRYPT_COST: integer(12, 10, 15),
   BCRYPT_WORKERS: integer(() => Math.min(os.availableParallelism(), 64), 0, 64),
@@ -134,8 +137,12 @@ export const SETTINGS = {
   RATE_LIMIT_LOGIN: limit('30/1m'),
   RATE_LIMIT_REGISTER: limit('20/1h'),
   RATE_LIMIT_REFRESH: limit('60/1m'),
+  RATE_LIMIT_FORGOT: limit('10/1h'),
+  RATE_LIMIT_FORGOT_EMAIL: limit('3/1h'),
+  RATE_LIMIT_RESEND: limit('3/1h'),
   LOGIN_FAILURES_BEFORE_BACKOFF: integer(5, 1, 1000),
   LOGIN_BACKOFF_MAX: duration('15m'),
+  LOGIN_ACCOUNT_MAX_FAILURES: limit('20/1h'),
   // HTTP
   TRUST_PROXY: optional(parseTrustProxy),
   /** Set by Vercel on its platform: the client address then comes from its own header. */
@@ -193,6 +200,8 @@ export type Config = {
     refreshTokenTtl: number; // seconds a session lasts past its last refresh
     refreshReuseGrace: number; // seconds a spent refresh token may be presented again (lost answer)
     sessionMaxAge: number; // seconds a session may last from its login, refreshes or not
+    passwordResetTtl: number; // seconds a password-reset link works
+    emailVerificationTtl: number; // seconds an email-verification link works
   };
   passwords: { bcryptCost: number; bcryptWorkers: number };
   rateLimit: {
@@ -200,8 +209,18 @@ export type Config = {
     loginPerAddress: Limit;
     registerPerAddress: Limit;
     refreshPerAddress: Limit;
+    /** Password-reset requests per client address, and per email asked about (past it: 202, nothing sent). */
+    forgotPerAddress: Limit;
+    forgotPerEmail: Limit;
+    /** New verification messages per account. */
+    resendPerUser: Limit;
     loginFailuresFree: number;
     loginBackoffMax: number;
+    /**
+     * Checked wrong passwords one account takes per window from addresses still within their free
+     * allowance (all addresses together); the window is also how long failures are remembered.
+     */
+    loginAccountFailures: Limit;
   };
   http: { clientAddress: ClientAddressConfig; corsOrigins: string[] };
   mail: MailConfig;
@@ -238,6 +257,14 @@ export function readConfig(env: Env, { strict = false } = {}): Config {
     if (!(error instanceof ConfigError)) throw error;
     problems.push(error.message);
   }
+  // One address may use its whole free allowance at an account: it must stay below the account's cap,
+  // or a single address could stop the account's owner from logging in anywhere.
+  if (s.LOGIN_ACCOUNT_MAX_FAILURES.max <= s.LOGIN_FAILURES_BEFORE_BACKOFF) {
+    problems.push(
+      `LOGIN_ACCOUNT_MAX_FAILURES allows ${s.LOGIN_ACCOUNT_MAX_FAILURES.max} failures per account, which must be more than ` +
+        `LOGIN_FAILURES_BEFORE_BACKOFF (${s.LOGIN_FAILURES_BEFORE_BACKOFF}), the free attempts of one address: raise it (e.g. 20/1h) or lower LOGIN_FAILURES_BEFORE_BACKOFF.`,
+    );
+  }
   if (strict) {
     if (signing.problem) problems.push(signing.problem);
     if (!s.DATABASE_URL && !env.DATABASE_URL?.trim()) {
@@ -261,6 +288,8 @@ export function readConfig(env: Env, { strict = false } = {}): Config {
       refreshTokenTtl: s.REFRESH_TOKEN_TTL,
       refreshReuseGrace: s.REFRESH_REUSE_GRACE,
       sessionMaxAge: s.SESSION_MAX_AGE,
+      passwordResetTtl: s.PASSWORD_RESET_TTL,
+      emailVerificationTtl: s.EMAIL_VERIFICATION_TTL,
     },
     passwords: { bcryptCost: s.BCRYPT_COST, bcryptWorkers: s.BCRYPT_WORKERS },
     rateLimit: {
@@ -268,8 +297,12 @@ export function readConfig(env: Env, { strict = false } = {}): Config {
       loginPerAddress: s.RATE_LIMIT_LOGIN,
       registerPerAddress: s.RATE_LIMIT_REGISTER,
       refreshPerAddress: s.RATE_LIMIT_REFRESH,
+      forgotPerAddress: s.RATE_LIMIT_FORGOT,
+      forgotPerEmail: s.RATE_LIMIT_FORGOT_EMAIL,
+      resendPerUser: s.RATE_LIMIT_RESEND,
       loginFailuresFree: s.LOGIN_FAILURES_BEFORE_BACKOFF,
       loginBackoffMax: s.LOGIN_BACKOFF_MAX,
+      loginAccountFailures: s.LOGIN_ACCOUNT_MAX_FAILURES,
     },
     http: { clientAddress: clientAddressSource(s.TRUST_PROXY, s.VERCEL), corsOrigins: s.CORS_ORIGINS },
     mail: mail!,

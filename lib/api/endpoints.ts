@@ -6,12 +6,17 @@
  * guard (tests/unit/endpoints.spec.ts). A route file under app/ only binds a handler to its declaration.
  */
 import {
+  accountDeletionRequest,
+  emailVerificationRequest,
   errorResponse,
+  forgotPasswordRequest,
   jwksResponse,
   loginForm,
   loginRequest,
   logoutRequest,
+  messageResponse,
   passwordChangeRequest,
+  passwordResetRequest,
   refreshForm,
   refreshRequest,
   registerRequest,
@@ -29,7 +34,12 @@ export const schemas = {
   RefreshForm: refreshForm,
   LogoutRequest: logoutRequest,
   PasswordChangeRequest: passwordChangeRequest,
+  ForgotPasswordRequest: forgotPasswordRequest,
+  PasswordResetRequest: passwordResetRequest,
+  EmailVerificationRequest: emailVerificationRequest,
+  AccountDeletionRequest: accountDeletionRequest,
   User: userResponse,
+  Message: messageResponse,
   Token: tokenResponse,
   Error: errorResponse,
   Health: healthResponse,
@@ -88,9 +98,16 @@ export const endpoints = {
   register: endpoint({
     method: 'POST', path: '/auth/register', tag: 'auth',
     summary: 'Create an account',
+    description:
+      'With EMAIL_VERIFICATION=optional (the default) the new account is sent a verification link and can log in at once; ' +
+      'with `required` the answer is 202, the same for a new and a taken email, and logging in waits for the link.',
     body: { json: 'RegisterRequest' },
     ok: { status: 201, description: 'The new account.', schema: 'User' },
-    errors: [409, 429, 503],
+    errors: [
+      { status: 202, description: 'EMAIL_VERIFICATION=required: a message went to the address (a link for a new account, a notice for a taken email).', schema: 'Message' },
+      { status: 409, description: 'The email already has an account (not with EMAIL_VERIFICATION=required).', schema: 'Error' },
+      429, 503,
+    ],
   }),
   login: endpoint({
     method: 'POST', path: '/auth/login', tag: 'auth',
@@ -131,6 +148,51 @@ export const endpoints = {
     summary: 'The account the access token belongs to',
     ok: { status: 200, description: 'The current user.', schema: 'User' },
     errors: [503],
+  }),
+  deleteAccount: endpoint({
+    method: 'DELETE', path: '/auth/me', tag: 'auth', auth: 'user',
+    summary: 'Delete the account, with its password',
+    description: 'Deletes the account and everything of it (sessions, refresh tokens, email links); the owner is told by email.',
+    body: { json: 'AccountDeletionRequest' },
+    ok: { status: 204, description: 'The account is gone.' },
+    errors: [{ status: 403, description: 'The password is incorrect.', schema: 'Error' }, 429, 503],
+  }),
+  forgotPassword: endpoint({
+    method: 'POST', path: '/auth/password/forgot', tag: 'auth',
+    summary: 'Ask for a password-reset link by email',
+    description:
+      'Always the same 202, whether or not the email has an account; an active account is sent a link (`APP_URL` + MAIL_RESET_PATH + `?token=`) ' +
+      'that works once for PASSWORD_RESET_TTL. Limited per client address (429) and per email (past it: the same 202, nothing sent).',
+    body: { json: 'ForgotPasswordRequest' },
+    ok: { status: 202, description: 'Accepted; if the account exists, a link is on its way.', schema: 'Message' },
+    errors: [429, { status: 501, description: 'This server sends no email (SMTP_URL=off).', schema: 'Error' }, 503],
+  }),
+  resetPassword: endpoint({
+    method: 'POST', path: '/auth/password/reset', tag: 'auth',
+    summary: 'Set a new password with the token of a reset link',
+    description: 'Ends every session of the account, forgets its failed logins, marks its email verified, and tells the owner by email.',
+    body: { json: 'PasswordResetRequest' },
+    ok: { status: 204, description: 'The password is changed; every session is revoked.' },
+    errors: [{ status: 400, description: '`invalid_token`: the link is unknown, malformed, expired, already used or superseded by a newer one (or the body is not valid JSON).', schema: 'Error' }, 503],
+  }),
+  verifyEmail: endpoint({
+    method: 'POST', path: '/auth/email/verify', tag: 'auth',
+    summary: 'Confirm the email with the token of a verification link',
+    body: { json: 'EmailVerificationRequest' },
+    ok: { status: 200, description: 'The account, its email verified.', schema: 'User' },
+    errors: [{ status: 400, description: '`invalid_token`: the link is unknown, malformed, expired, already used or superseded by a newer one (or the body is not valid JSON).', schema: 'Error' }, 503],
+  }),
+  resendVerification: endpoint({
+    method: 'POST', path: '/auth/email/resend', tag: 'auth', auth: 'user',
+    summary: 'Send a new verification link to the signed-in user',
+    description: 'Older verification links stop working. Limited per account (RATE_LIMIT_RESEND).',
+    ok: { status: 202, description: 'A new link is on its way.', schema: 'Message' },
+    errors: [
+      { status: 409, description: '`already_verified`: the email is verified already.', schema: 'Error' },
+      429,
+      { status: 501, description: 'This server sends no email (SMTP_URL=off).', schema: 'Error' },
+      503,
+    ],
   }),
 };
 

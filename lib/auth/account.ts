@@ -1,13 +1,23 @@
 import { AuthFailure } from './errors';
+import { sendAccountDeleted, sendPasswordChanged } from './notify';
 import { hashPassword, verifyPassword } from './password';
 import { countPasswordAttempt } from './rate-limit';
-import { changePassword, findPasswordHash } from './users';
+import { changePassword, deleteUser, findPasswordHash } from './users';
 import type { PublicUser } from './users';
 
 /**
- * A signed-in user changes their password: the current one is checked under the same limits as a
- * login (a stolen access token must not become a way to guess it), then the new hash is stored and
- * every other session ends; this one stays signed in.
+ * The signed-in user's password is checked under the same limits as a login (a stolen access token
+ * must not become a way to guess it), before a change or a deletion.
+ */
+async function checkOwnPassword(user: PublicUser, password: string, clientAddress: string): Promise<void> {
+  await countPasswordAttempt(clientAddress, user.email);
+  const hash = await findPasswordHash(user.id);
+  if (!hash || !(await verifyPassword(password, hash))) throw new AuthFailure('incorrect_password');
+}
+
+/**
+ * A signed-in user changes their password: the current one is checked, then the new hash is stored
+ * and every other session ends; this one stays signed in. The owner is told by email.
  */
 export async function changeOwnPassword(
   user: PublicUser,
@@ -15,8 +25,14 @@ export async function changeOwnPassword(
   passwords: { current: string; next: string },
   clientAddress: string,
 ): Promise<void> {
-  await countPasswordAttempt(clientAddress, user.email);
-  const hash = await findPasswordHash(user.id);
-  if (!hash || !(await verifyPassword(passwords.current, hash))) throw new AuthFailure('incorrect_password');
+  await checkOwnPassword(user, passwords.current, clientAddress);
   await changePassword(user, await hashPassword(passwords.next), sessionId);
+  sendPasswordChanged(user.email);
+}
+
+/** A signed-in user deletes their account, with their password: everything of it goes. The owner is told. */
+export async function deleteOwnAccount(user: PublicUser, password: string, clientAddress: string): Promise<void> {
+  await checkOwnPassword(user, password, clientAddress);
+  await deleteUser(user);
+  sendAccountDeleted(user.email);
 }

@@ -1,3 +1,4 @@
+import { config } from '../config';
 import { AuthFailure } from './errors';
 import { dummyHash, hashPassword, needsRehash, verifyPassword } from './password';
 import { countPasswordAttempt } from './rate-limit';
@@ -16,6 +17,8 @@ export async function logIn(email: string, password: string, clientAddress: stri
   if (!user || !matches) throw new AuthFailure('invalid_credentials');
   // Only someone who knows the password learns that the account is disabled.
   if (!user.isActive) throw new AuthFailure('inactive_user');
+  // EMAIL_VERIFICATION=required: likewise, only the right password learns that the email is unconfirmed.
+  if (!user.emailVerifiedAt && config().mail.emailVerification === 'required') throw new AuthFailure('email_not_verified');
 
   let verifiedHash = user.hashedPassword;
   if (needsRehash(verifiedHash)) {
@@ -24,7 +27,7 @@ export async function logIn(email: string, password: string, clientAddress: stri
     const upgraded = await hashPassword(password);
     if (await upgradePasswordHash(user.id, verifiedHash, upgraded)) verifiedHash = upgraded;
   }
-  const session = await startLoginSession(user, verifiedHash);
+  const session = await startLoginSession(user, verifiedHash, clientAddress);
   // The password changed, or the account was deactivated, while we were checking: the guess is stale.
   if (!session) throw new AuthFailure('invalid_credentials');
   return { ...session, userId: user.id };

@@ -17,7 +17,7 @@ const email = z
   .meta({ format: 'email', description: 'Trimmed and lowercased before use.', examples: ['ann@example.com'] });
 
 /** A password being set: NFKC-normalised, then 8+ characters and at most 72 bytes (bcrypt's limit). */
-const newPassword = z
+export const newPassword = z
   .string({ error: 'Enter a password.' })
   .transform(normalizePassword)
   .refine((p) => [...p].length >= MIN_PASSWORD_LENGTH, `Use at least ${MIN_PASSWORD_LENGTH} characters.`)
@@ -82,11 +82,34 @@ export const passwordChangeRequest = z.strictObject({
   new_password: newPassword,
 });
 
+/** The token of a link sent by email. Any string is accepted here: a malformed one is an invalid link (400), like an unknown one. */
+const linkToken = z
+  .string({ error: 'Send the token from the link (its token query parameter).' })
+  .meta({ description: 'The `token` query parameter of the link in the message.', examples: ['mJ2vQm3y8b0H1Xc4kq9ZrT5uWl7sN6eA0dF2gP8hK3o'] });
+
+/** POST /auth/password/forgot */
+export const forgotPasswordRequest = z.strictObject({ email });
+
+/** POST /auth/password/reset */
+export const passwordResetRequest = z.strictObject({ token: linkToken, new_password: newPassword });
+
+/** POST /auth/email/verify */
+export const emailVerificationRequest = z.strictObject({ token: linkToken });
+
+/** DELETE /auth/me */
+export const accountDeletionRequest = z.strictObject({ password: givenPassword });
+
 export const userResponse = z.object({
   id: z.uuid(),
   email: z.email(),
   is_active: z.boolean(),
+  email_verified: z.boolean().describe('Whether the owner opened a verification link (or a password-reset link) sent to this email.'),
   created_at: z.iso.datetime({ offset: true }),
+});
+
+/** An accepted request whose outcome arrives by email. */
+export const messageResponse = z.object({
+  message: z.string().describe('What happens next, for a person.'),
 });
 
 export const tokenResponse = z.object({

@@ -2,8 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { and, eq, isNull, ne, sql } from 'drizzle-orm';
 import { config } from '../config';
 import { getDb } from '../db';
-import { rateLimits, refreshTokens, sessions, users } from '../db/schema';
-import { accountCounterKey } from './rate-limit';
+import { refreshTokens, sessions, users } from '../db/schema';
+import { forgetFailuresFrom } from './rate-limit';
 import { openSuccessor, sealSuccessor } from './successor-seal';
 
 /**
@@ -57,19 +57,22 @@ const s = {
 
 /**
  * One statement records a successful login: the session and its first refresh token, and the
- * account's counted password attempts forgotten. The session is created only if the hash that was
- * verified is still the stored one and the user is still active, read under a share lock on the
- * user's row: a password change or deactivation in progress is waited for and then seen, so a login
- * racing one gets nothing (undefined). (A change that starts later ends this session: lib/auth/users.ts.)
+ * password attempts counted from this client address forgotten (lib/auth/rate-limit.ts). The session
+ * is created only if the hash that was verified is still the stored one and the user is still active,
+ * read under a share lock on the user's row: a password change or deactivation in progress is waited
+ * for and then seen, so a login racing one gets nothing (undefined). (A change that starts later ends
+ * this session: lib/auth/users.ts.)
  */
-export async function startLoginSession(user: { id: string; email: string }, verifiedHash: string): Promise<IssuedSession | undefined> {
+export async function startLoginSession(
+  user: { id: string; email: string },
+  verifiedHash: string,
+  clientAddress: string,
+): Promise<IssuedSession | undefined> {
   const { refreshTokenTtl, sessionMaxAge } = config().auth;
   const lifetime = Math.min(refreshTokenTtl, sessionMaxAge);
   const refreshToken = newRefreshToken();
   const { rows } = await getDb().execute<{ session_id: string }>(sql`
-    with forgotten as (
-      delete from ${rateLimits} where ${rateLimits.key} = ${accountCounterKey(user.email)}
-    ), session as (
+    with ${forgetFailuresFrom(user.email, clientAddress)}, session as (
       insert into ${sessions} (${s.userId}, ${s.expiresAt})
       select ${users.id}, now() + make_interval(secs => ${lifetime})
       from ${users}

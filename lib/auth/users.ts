@@ -3,25 +3,64 @@ import { getDb } from '../db';
 import { isUniqueViolation } from '../db/errors';
 import { readWithRetry } from '../db/read-retry';
 import { rateLimits, sessions, users, type User } from '../db/schema';
-import { accountCounterKey } from './rate-limit';
+import { insertTokenFor, spendToken, voidTokensOf } from './account-tokens';
+import { accountCountersOf, loginCountersOf } from './rate-limit';
 
-export type PublicUser = { id: string; email: string; is_active: boolean; created_at: string };
+export type PublicUser = { id: string; email: string; is_active: boolean; email_verified: boolean; created_at: string };
 
 /** What a client may see of a user: never the hash. */
-export function publicUser(user: Pick<User, 'id' | 'email' | 'isActive' | 'createdAt'>): PublicUser {
-  return { id: user.id, email: user.email, is_active: user.isActive, created_at: user.createdAt.toISOString() };
+export function publicUser(user: Pick<User, 'id' | 'email' | 'isActive' | 'emailVerifiedAt' | 'createdAt'>): PublicUser {
+  return {
+    id: user.id,
+    email: user.email,
+    is_active: user.isActive,
+    email_verified: user.emailVerifiedAt !== null,
+    created_at: user.createdAt.toISOString(),
+  };
 }
 
-const publicColumns = { id: users.id, email: users.email, isActive: users.isActive, createdAt: users.createdAt };
+const publicColumns = {
+  id: users.id,
+  email: users.email,
+  isActive: users.isActive,
+  emailVerifiedAt: users.emailVerifiedAt,
+  createdAt: users.createdAt,
+};
+
+/** The same columns for raw statements' `returning`, as publicUser() reads them. */
+const returningPublic = sql`${users.id} as id, ${users.email} as email, ${users.isActive} as "isActive",
+  ${users.emailVerifiedAt} as "emailVerifiedAt", ${users.createdAt} as "createdAt"`;
+
+type PublicRow = { id: string; email: string; isActive: boolean; emailVerifiedAt: string | Date | null; createdAt: string | Date };
+
+/** A raw row (timestamps may arrive as text) as the public user. */
+function publicUserOfRow(row: PublicRow): PublicUser {
+  return publicUser({
+    ...row,
+    emailVerifiedAt: row.emailVerifiedAt === null ? null : new Date(row.emailVerifiedAt),
+    createdAt: new Date(row.createdAt),
+  });
+}
 
 /**
  * One statement: insert ... returning. A duplicate is caught from the unique index on lower(email),
  * not by a SELECT first, so concurrent sign-ups of one email cannot both win. Returns null then.
+ * With `verificationToken`, the same statement stores it as the account's email-verification token.
  */
-export async function createUser(email: string, hashedPassword: string): Promise<PublicUser | null> {
+export async function createUser(email: string, hashedPassword: string, verificationToken?: string): Promise<PublicUser | null> {
   try {
-    const [user] = await getDb().insert(users).values({ email, hashedPassword }).returning(publicColumns);
-    return user ? publicUser(user) : null;
+    if (!verificationToken) {
+      const [user] = await getDb().insert(users).values({ email, hashedPassword }).returning(publicColumns);
+      return user ? publicUser(user) : null;
+    }
+    const { rows } = await getDb().execute<PublicRow>(sql`
+      with created as (
+        insert into ${users} (${sql.identifier(users.email.name)}, ${sql.identifier(users.hashedPassword.name)})
+        values (${email}, ${hashedPassword})
+        returning ${returningPublic}
+      ), issued as (${insertTokenFor(sql`select id from created`, verificationToken, 'email_verification')})
+      select * from created`);
+    return rows[0] ? publicUserOfRow(rows[0]) : null;
   } catch (error) {
     if (isUniqueViolation(error, 'users_email_lower_key')) return null;
     throw error;
@@ -76,22 +115,34 @@ export async function upgradePasswordHash(id: string, verifiedHash: string, upgr
 }
 
 /**
- * The new hash and the account's counted login attempts forgotten, then every session of the user but
- * `keep` revoked, in one transaction. The revocation is a statement of its own, started once the update
- * holds the user's row: it sees every session a login committed before that (a login waits for the row
- * and then sees the new hash: startLoginSession), so no login racing the change keeps a session.
+ * The new hash and every password attempt counted against the account forgotten, from every address
+ * (the password guessed at is gone), then every session of the user but `keep` revoked, in one
+ * transaction. The revocation is a statement of its own, started once the update holds the user's
+ * row: it sees every session a login committed before that (a login waits for the row and then sees
+ * the new hash: startLoginSession), so no login racing the change keeps a session.
  */
 export async function changePassword(user: { id: string; email: string }, hashedPassword: string, keep: string): Promise<void> {
   await getDb().transaction(async (tx) => {
     await tx.execute(sql`
       with forgotten as (
-        delete from ${rateLimits} where ${rateLimits.key} = ${accountCounterKey(user.email)}
+        delete from ${rateLimits} where ${loginCountersOf(user.email)}
       )
       update ${users} set ${sql.identifier(users.hashedPassword.name)} = ${hashedPassword} where ${users.id} = ${user.id}`);
-    await tx.execute(sql`
-      update ${sessions} set ${sql.identifier(sessions.revokedAt.name)} = now()
-      where ${sessions.userId} = ${user.id} and ${sessions.id} <> ${keep} and ${sessions.revokedAt} is null`);
+    await revokeSessionsAfterChange(tx, user.id, keep);
   });
+}
+
+type Transaction = Parameters<Parameters<ReturnType<typeof getDb>['transaction']>[0]>[0];
+
+/**
+ * Ends the user's sessions (all, or all but `keep`) in a statement of its own, run after the statement
+ * that changed the password (or the account) in the same transaction: that one holds the user's row, so
+ * this one sees every session a racing login committed before it (see changePassword).
+ */
+async function revokeSessionsAfterChange(tx: Transaction, userId: string, keep?: string): Promise<void> {
+  await tx.execute(sql`
+    update ${sessions} set ${sql.identifier(sessions.revokedAt.name)} = now()
+    where ${sessions.userId} = ${userId} and ${sessions.revokedAt} is null ${keep ? sql`and ${sessions.id} <> ${keep}` : sql``}`);
 }
 
 /** Every account, oldest first, for the admin CLI (`npm run users -- list`). */
@@ -115,10 +166,92 @@ export async function setUserActive(email: string, active: boolean): Promise<Pub
     // Two statements, as changePassword: the revocation starts once the update holds the user's row.
     await getDb().transaction(async (tx) => {
       await tx.execute(sql`update ${users} set ${sql.identifier(users.isActive.name)} = false where ${users.id} = ${user.id}`);
-      await tx.execute(sql`
-        update ${sessions} set ${sql.identifier(sessions.revokedAt.name)} = now()
-        where ${sessions.userId} = ${user.id} and ${sessions.revokedAt} is null`);
+      await revokeSessionsAfterChange(tx, user.id);
     });
   }
   return publicUser(user);
+}
+
+/**
+ * A password reset, in one transaction: the token is spent (the conditional update: of two resets with
+ * one token, exactly one gets a row), and only if it was: the new hash stored, the email marked
+ * verified (the link proved the owner reads it), the account's other reset links voided and its
+ * counted login attempts forgotten; then every session revoked (a statement of its own: see
+ * revokeSessionsAfterChange). Returns the account, or undefined when the
+ * token was not live (used meanwhile, expired, superseded, deactivated account).
+ */
+export async function resetPasswordWithToken(
+  token: string,
+  account: { userId: string; email: string },
+  hashedPassword: string,
+): Promise<{ id: string; email: string } | undefined> {
+  return getDb().transaction(async (tx) => {
+    const { rows } = await tx.execute<{ id: string; email: string }>(sql`
+      with spent as (${spendToken(token, 'password_reset')}),
+      changed as (
+        update ${users} set ${sql.identifier(users.hashedPassword.name)} = ${hashedPassword},
+          ${sql.identifier(users.emailVerifiedAt.name)} = coalesce(${users.emailVerifiedAt}, now())
+        where ${users.id} = (select user_id from spent) and ${users.id} = ${account.userId}
+        returning ${users.id} as id, ${users.email} as email
+      ), voided as (${voidTokensOf(sql`select id from changed`, 'password_reset', token)}),
+      forgotten as (
+        delete from ${rateLimits} where ${loginCountersOf(account.email)} and exists (select 1 from changed)
+      )
+      select id, email from changed`);
+    if (rows[0]) await revokeSessionsAfterChange(tx, rows[0].id);
+    return rows[0];
+  });
+}
+
+/**
+ * One statement: spends an email-verification token and marks the account's email verified (kept if
+ * it already was), voiding its other verification links. Returns the account, or undefined when the
+ * token was not live.
+ */
+export async function verifyEmailWithToken(token: string): Promise<PublicUser | undefined> {
+  const { rows } = await getDb().execute<PublicRow>(sql`
+    with spent as (${spendToken(token, 'email_verification')}),
+    verified as (
+      update ${users} set ${sql.identifier(users.emailVerifiedAt.name)} = coalesce(${users.emailVerifiedAt}, now())
+      where ${users.id} = (select user_id from spent)
+      returning ${returningPublic}
+    ), voided as (${voidTokensOf(sql`select id from verified`, 'email_verification', token)})
+    select * from verified`);
+  return rows[0] && publicUserOfRow(rows[0]);
+}
+
+/** The admin's verification (npm run users -- verify): returns the account as it was before, or undefined. */
+export async function markEmailVerified(email: string): Promise<PublicUser | undefined> {
+  const user = await findUserByEmail(email.trim());
+  if (!user) return undefined;
+  if (!user.emailVerifiedAt) await getDb().update(users).set({ emailVerifiedAt: sql`now()` }).where(eq(users.id, user.id));
+  return publicUser(user);
+}
+
+/**
+ * The admin's new password (npm run users -- set-password): the hash stored, reset links voided,
+ * counted login attempts forgotten, then every session revoked.
+ */
+export async function setPasswordAndEndSessions(user: { id: string; email: string }, hashedPassword: string): Promise<void> {
+  await getDb().transaction(async (tx) => {
+    await tx.execute(sql`
+      with changed as (
+        update ${users} set ${sql.identifier(users.hashedPassword.name)} = ${hashedPassword} where ${users.id} = ${user.id}
+      ), voided as (${voidTokensOf(sql`select ${user.id}::uuid`, 'password_reset')})
+      delete from ${rateLimits} where ${loginCountersOf(user.email)}`);
+    await revokeSessionsAfterChange(tx, user.id);
+  });
+}
+
+/**
+ * Deletes an account and everything of it, in one statement: sessions, refresh tokens and email links
+ * go with the user (ON DELETE CASCADE), its rate-limit rows are deleted alongside. True when it existed.
+ */
+export async function deleteUser(user: { id: string; email: string }): Promise<boolean> {
+  const { rows } = await getDb().execute<{ id: string }>(sql`
+    with forgotten as (
+      delete from ${rateLimits} where ${accountCountersOf(user)}
+    )
+    delete from ${users} where ${users.id} = ${user.id} returning ${users.id} as id`);
+  return rows.length === 1;
 }

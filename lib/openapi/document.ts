@@ -13,7 +13,7 @@ import { allEndpoints, schemas, type Endpoint, type SchemaName } from '../api/en
 const ERROR_DESCRIPTIONS: Record<number, string> = {
   400: 'The body is not valid JSON, or a form field appears twice.',
   401: 'No valid credentials: a missing, malformed, expired or revoked access token (the WWW-Authenticate header says which), or a wrong email or password.',
-  403: 'The account is deactivated, or (password change) the current password is wrong.',
+  403: 'The account is deactivated, or its email is not verified yet (EMAIL_VERIFICATION=required), or (password change) the current password is wrong.',
   404: 'Nothing at this path.',
   409: 'Conflict: for example, the email is already registered.',
   411: 'The body was sent without a Content-Length (in chunks): on an endpoint that needs an access token, a body must declare its length.',

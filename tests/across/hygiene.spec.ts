@@ -38,7 +38,7 @@ test.describe('response hygiene', () => {
       expect(preflight.status).toBe(204);
       expect(preflight.headers.get('access-control-allow-origin')).toBe('https://app.example');
       expect(preflight.headers.get('access-control-allow-headers')).toMatch(/authorization/i);
-      expect(preflight.headers.get('access-control-allow-methods')).toBe('GET, HEAD');
+      expect(preflight.headers.get('access-control-allow-methods')).toBe('GET, HEAD, DELETE');
       expect(preflight.headers.get('access-control-allow-credentials')).toBeNull();
 
       // The answers themselves, including the guard's 401, carry the grant, so the page can read them.

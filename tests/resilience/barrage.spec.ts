@@ -11,7 +11,10 @@ import { signToken, unsignedToken } from '../support/tokens';
  */
 type Probe = { name: string; method: string; path: string; headers?: Record<string, string>; body?: string | Buffer };
 
-const POST_ROUTES = ['/auth/register', '/auth/login', '/auth/refresh', '/auth/logout', '/auth/password'];
+const POST_ROUTES = [
+  '/auth/register', '/auth/login', '/auth/refresh', '/auth/logout', '/auth/password',
+  '/auth/password/forgot', '/auth/password/reset', '/auth/email/verify', '/auth/email/resend',
+];
 const TAG = 'barrage';
 
 const badJson = ['{', '{"email":', 'nul', '[1,2', '{"a":1}}', "{'email':'a'}", 'undefined', '\u0000', '{"email":"a"', '"', '{"__proto__":', '0x1F', 'NaN', '{"email":"\\ud800"', ''];
@@ -56,13 +59,13 @@ async function badTokens(account: { id: string; token: string }): Promise<[strin
 
 const AUTH_HEADERS = ['Bearer', 'Bearer  ', 'Bearer a b', 'bearer', 'Basic dXNlcjpwYXNz', 'Digest x', 'Bearer %00', 'Bearer {"a":1}', 'Bearer ' + 'x'.repeat(5000) + ' y', 'Token abc'];
 
-function probes(tokens: [string, string][]): Probe[] {
+function probes(tokens: [string, string][], validToken: string): Probe[] {
   const list: Probe[] = [];
   const json = { 'content-type': 'application/json' };
   for (const path of POST_ROUTES) {
     for (const body of badJson) list.push({ name: `${path} invalid JSON ${JSON.stringify(body)}`, method: 'POST', path, headers: json, body });
-    for (const email of badEmails) list.push({ name: `${path} email ${JSON.stringify(email)?.slice(0, 40)}`, method: 'POST', path, headers: json, body: JSON.stringify({ email, password: PASSWORD, refresh_token: email, current_password: email, new_password: 1 }) });
-    for (const password of badPasswords) list.push({ name: `${path} password ${JSON.stringify(password)?.slice(0, 40)}`, method: 'POST', path, headers: json, body: JSON.stringify({ email: `x-${TAG}@`, password, refresh_token: password, current_password: password, new_password: password }) });
+    for (const email of badEmails) list.push({ name: `${path} email ${JSON.stringify(email)?.slice(0, 40)}`, method: 'POST', path, headers: json, body: JSON.stringify({ email, password: PASSWORD, refresh_token: email, current_password: email, new_password: 1, token: email }) });
+    for (const password of badPasswords) list.push({ name: `${path} password ${JSON.stringify(password)?.slice(0, 40)}`, method: 'POST', path, headers: json, body: JSON.stringify({ email: `x-${TAG}@`, password, refresh_token: password, current_password: password, new_password: password, token: password }) });
     list.push(
       { name: `${path} missing fields`, method: 'POST', path, headers: json, body: '{}' },
       { name: `${path} extra field`, method: 'POST', path, headers: json, body: JSON.stringify({ email: `x-${TAG}@x.co`, password: 'x', is_admin: true, scope: 'root' }) },
@@ -80,12 +83,16 @@ function probes(tokens: [string, string][]): Probe[] {
     list.push({ name: `${path} no body at all`, method: 'POST', path, headers: {} });
     list.push({ name: `${path} duplicate form fields`, method: 'POST', path, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'username=a&username=b&password=x&grant_type=password&grant_type=refresh_token' });
   }
-  for (const path of ['/auth/me', '/auth/logout', '/auth/password']) {
-    const method = path === '/auth/me' ? 'GET' : 'POST';
-    for (const [name, token] of tokens) list.push({ name: `${path} token ${name}`, method, path, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: method === 'POST' ? '{}' : undefined });
-    for (const header of AUTH_HEADERS) list.push({ name: `${path} Authorization ${JSON.stringify(header.slice(0, 30))}`, method, path, headers: { authorization: header, 'content-type': 'application/json' }, body: method === 'POST' ? '{}' : undefined });
+  for (const [path, method] of [['/auth/me', 'GET'], ['/auth/me', 'DELETE'], ['/auth/logout', 'POST'], ['/auth/password', 'POST'], ['/auth/email/resend', 'POST']] as const) {
+    const body = method === 'GET' ? undefined : JSON.stringify({ password: PASSWORD });
+    for (const [name, token] of tokens) list.push({ name: `${method} ${path} token ${name}`, method, path, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body });
+    for (const header of AUTH_HEADERS) list.push({ name: `${method} ${path} Authorization ${JSON.stringify(header.slice(0, 30))}`, method, path, headers: { authorization: header, 'content-type': 'application/json' }, body });
   }
-  for (const [path, method] of [['/auth/register', 'GET'], ['/auth/me', 'DELETE'], ['/health', 'POST'], ['/', 'PATCH'], ['/openapi.json', 'PUT'], ['/auth', 'GET'], ['/../etc/passwd', 'GET'], ['/auth/%00', 'POST'], ['/auth/login%2f..', 'POST']] as const) {
+  // With the valid token: bodies DELETE /auth/me must refuse (the account must survive the barrage).
+  for (const body of [...badJson.slice(0, 8), '{}', '{"password":1}', '{"password":""}', '{"password":"x","extra":1}', '[]']) {
+    list.push({ name: `DELETE /auth/me body ${JSON.stringify(body).slice(0, 30)}`, method: 'DELETE', path: '/auth/me', headers: { authorization: `Bearer ${validToken}`, 'content-type': 'application/json' }, body });
+  }
+  for (const [path, method] of [['/auth/register', 'GET'], ['/auth/password/reset', 'GET'], ['/auth/email/verify', 'PUT'], ['/health', 'POST'], ['/', 'PATCH'], ['/openapi.json', 'PUT'], ['/auth', 'GET'], ['/../etc/passwd', 'GET'], ['/auth/%00', 'POST'], ['/auth/login%2f..', 'POST']] as const) {
     list.push({ name: `${method} ${path}`, method, path, headers: { 'content-type': 'application/json' }, body: method === 'GET' ? undefined : '{}' });
   }
   return list;
@@ -106,7 +113,7 @@ function rawRequest(base: URL, request: string): Promise<string> {
 test('a barrage of malformed requests gets only 4xx JSON answers, and writes nothing', async ({ api, account }) => {
   test.setTimeout(180_000);
   const base = new URL(process.env.TEST_BASE_URL!);
-  const list = probes(await badTokens(account));
+  const list = probes(await badTokens(account), account.token);
   const failures: string[] = [];
   const statuses = new Map<number, number>();
 

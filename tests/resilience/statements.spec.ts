@@ -11,13 +11,15 @@ import pg from 'pg';
 import { applyMigrations } from '../../scripts/migrate';
 import { expect, PASSWORD, test, uniqueEmail } from '../support/fixtures';
 import { serverEnv, startServer, type TestServer } from '../support/server';
+import { linkToken } from '../support/links';
 
 /**
  * The expected statements per request, in one place, with rate limits on (each limit check is one
  * statement; with RATE_LIMIT=off those disappear). Update these only when an endpoint really needs more.
  */
 const EXPECTED_STATEMENTS = {
-  // the address limit (upsert) + insert ... returning (a duplicate is caught from the unique index, no select first)
+  // the address limit (upsert) + insert ... returning, with the verification token in the same statement
+  // (a duplicate is caught from the unique index, no select first)
   'POST /auth/register': 2,
   // The same, the insert refused by the unique index. pg_stat_statements counts only statements that
   // complete, so 1 here means: nothing but the limit ran before the insert (no select-first).
@@ -41,6 +43,23 @@ const EXPECTED_STATEMENTS = {
   // has one snapshot, taken before that: tests/endpoints/login/races.spec.ts).
   'POST /auth/password': 7,
   'GET /': 0,
+  // the address limit + the email's limit + one statement that finds an active account, voids its older
+  // links and stores the new one: the same statements whether or not the account exists
+  'POST /auth/password/forgot': 3,
+  'POST /auth/password/forgot (unknown email)': 3,
+  // read the live link (a dead one costs no hashing) + one transaction: BEGIN, spend it, store the hash,
+  // verify, void other links and forget the login counter (one statement), then revoke every session (a
+  // statement of its own, as for a password change), COMMIT
+  'POST /auth/password/reset': 5,
+  'POST /auth/password/reset (used token)': 1,
+  'POST /auth/password/reset (malformed token)': 0,
+  'POST /auth/email/verify': 1, // spend the link and mark the email verified, in one statement
+  'POST /auth/email/verify (used token)': 1,
+  // the user and session + the account's limit + void the older links and store the new one
+  'POST /auth/email/resend': 3,
+  // the user and session + limit and count (as a password change) + the hash + delete the user and its counters
+  'DELETE /auth/me': 4,
+  'DELETE /auth/me (wrong password)': 3,
 } as const;
 
 test.describe.configure({ mode: 'serial' });
@@ -145,6 +164,45 @@ test('each endpoint runs only the statements it needs', async ({ playwright }) =
     expect((await api.post('/auth/password', { headers: bearer, data: { current_password: PASSWORD, new_password: 'another passphrase' } })).status()).toBe(204),
   );
   await expectStatements('POST /auth/logout', async () => expect((await api.post('/auth/logout', { headers: bearer })).status()).toBe(204));
+
+  // The account flows, signed in again (with the password changed above).
+  let password = 'another passphrase';
+  const signIn = async () => ({ authorization: `Bearer ${(await (await api.post('/auth/login', { data: { email, password } })).json()).access_token}` });
+  let again = await signIn();
+  await expectStatements('POST /auth/email/resend', async () =>
+    expect((await api.post('/auth/email/resend', { headers: again })).status()).toBe(202),
+  );
+  const verification = await linkToken(email, 'verify_email', 2);
+  await expectStatements('POST /auth/email/verify', async () =>
+    expect((await api.post('/auth/email/verify', { data: { token: verification } })).status()).toBe(200),
+  );
+  await expectStatements('POST /auth/email/verify (used token)', async () =>
+    expect((await api.post('/auth/email/verify', { data: { token: verification } })).status()).toBe(400),
+  );
+  await expectStatements('POST /auth/password/forgot', async () =>
+    expect((await api.post('/auth/password/forgot', { data: { email } })).status()).toBe(202),
+  );
+  await expectStatements('POST /auth/password/forgot (unknown email)', async () =>
+    expect((await api.post('/auth/password/forgot', { data: { email: uniqueEmail('nobody') } })).status()).toBe(202),
+  );
+  const reset = await linkToken(email, 'password_reset');
+  password = 'a reset passphrase';
+  await expectStatements('POST /auth/password/reset', async () =>
+    expect((await api.post('/auth/password/reset', { data: { token: reset, new_password: password } })).status()).toBe(204),
+  );
+  await expectStatements('POST /auth/password/reset (used token)', async () =>
+    expect((await api.post('/auth/password/reset', { data: { token: reset, new_password: password } })).status()).toBe(400),
+  );
+  await expectStatements('POST /auth/password/reset (malformed token)', async () =>
+    expect((await api.post('/auth/password/reset', { data: { token: 'not a token', new_password: password } })).status()).toBe(400),
+  );
+  again = await signIn();
+  await expectStatements('DELETE /auth/me (wrong password)', async () =>
+    expect((await api.delete('/auth/me', { headers: again, data: { password: 'not the password' } })).status()).toBe(403),
+  );
+  await expectStatements('DELETE /auth/me', async () =>
+    expect((await api.delete('/auth/me', { headers: again, data: { password } })).status()).toBe(204),
+  );
   await api.dispose();
 });
 

@@ -49,7 +49,9 @@ test.describe('npm run dev', () => {
       const config = readMailConfig({ SMTP_URL: catcherUrl, APP_URL: base });
       await sendMail(email, passwordResetMessage(config, { token: 'dev-token-1', expiresIn: 3600 }), config);
       await dev.waitFor(`mail: to ${email} | Reset your password for 127.0.0.1:${webPort} | ${base}/reset-password?token=dev-token-1`, 10_000);
-      expect(fs.readdirSync(mailDir).filter((name) => name.endsWith('.eml'))).toHaveLength(1);
+      // Kept as a file too (beside the sign-up's verification message).
+      const kept = fs.readdirSync(mailDir).filter((name) => name.endsWith('.eml'));
+      expect(kept.filter((name) => fs.readFileSync(path.join(mailDir, name), 'utf8').includes('dev-token-1'))).toHaveLength(1);
       // `next dev` builds the bcrypt worker too: registration hashed on a worker thread, not the fallback.
       expect(dev.output()).not.toContain('worker threads unavailable');
     } finally {

@@ -42,3 +42,12 @@ test('defaults hold when nothing is set, and a production start also needs a dat
   expect(config.http.corsOrigins).toEqual([]);
   expect(() => readConfig({}, { strict: true })).toThrow(/2 settings need fixing[\s\S]*JWT_SECRET is not set[\s\S]*DATABASE_URL is not set/);
 });
+
+test("an account's cap on failures must exceed one address's free attempts, or one address could lock it", () => {
+  expect(readConfig({}).rateLimit.loginAccountFailures).toEqual({ max: 20, windowSeconds: 3600 });
+  expect(() => readConfig({ LOGIN_ACCOUNT_MAX_FAILURES: '5/1h' })).toThrow(
+    /LOGIN_ACCOUNT_MAX_FAILURES allows 5 failures per account, which must be more than LOGIN_FAILURES_BEFORE_BACKOFF \(5\)/,
+  );
+  expect(readConfig({ LOGIN_ACCOUNT_MAX_FAILURES: '5/1h', LOGIN_FAILURES_BEFORE_BACKOFF: '4' }).rateLimit.loginAccountFailures.max).toBe(5);
+  expect(() => readConfig({ LOGIN_ACCOUNT_MAX_FAILURES: '20' })).toThrow(/LOGIN_ACCOUNT_MAX_FAILURES must look like 30\/1m/);
+});

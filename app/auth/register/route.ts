@@ -1,17 +1,19 @@
 import { endpoints } from '@/lib/api/endpoints';
-import { AuthFailure } from '@/lib/auth/errors';
-import { hashPassword } from '@/lib/auth/password';
-import { limitByAddress } from '@/lib/auth/rate-limit';
-import { createUser } from '@/lib/auth/users';
+import { register } from '@/lib/auth/registration';
 import { clientAddress } from '@/lib/http/client-address';
 import { on, route } from '@/lib/http/endpoint';
+import { json } from '@/lib/http/respond';
 
-/** POST /auth/register {email, password} -> 201 {id, email, is_active, created_at} */
+/** The one answer of EMAIL_VERIFICATION=required, for a new email and a taken one alike. */
+const PENDING = { message: 'Check your email: we sent a message to this address to finish signing up.' };
+
+/**
+ * POST /auth/register {email, password} -> 201 {id, email, is_active, email_verified, created_at};
+ * with EMAIL_VERIFICATION=required, 202 {message} whether or not the email was taken.
+ */
 export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = route(
   on(endpoints.register, async ({ body, request }) => {
-    await limitByAddress('register', clientAddress(request));
-    const user = await createUser(body.email, await hashPassword(body.password));
-    if (!user) throw new AuthFailure('email_taken');
-    return user;
+    const registration = await register(body.email, body.password, clientAddress(request));
+    return registration.outcome === 'created' ? registration.user : json(PENDING, 202);
   }),
 );

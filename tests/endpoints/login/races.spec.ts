@@ -3,6 +3,7 @@
  * race is forced (tests/support/interleave.ts): the test holds the user's row FOR UPDATE, so the login
  * stops where it needs that row, and the test changes the account before letting it go.
  */
+import type { APIRequestContext } from '@playwright/test';
 import bcrypt from 'bcryptjs';
 import { decodeJwt } from 'jose';
 import { expect, PASSWORD, test, uniqueEmail, withDb } from '../../support/fixtures';
@@ -29,19 +30,27 @@ async function storedHash(userId: string): Promise<string> {
   return withDb(async (db) => (await db.query('select hashed_password from users where id = $1', [userId])).rows[0].hashed_password);
 }
 
+/**
+ * Logs in with PASSWORD while the test holds the user's row; once the login waits for it, the password
+ * changes to `newHash` and the row is released: the login's answer.
+ */
+async function loginWhilePasswordChanges(api: APIRequestContext, user: { email: string; id: string }, newHash: string) {
+  return holdingLocks(async (holder) => {
+    await holder.query(LOCK_USER, [user.id]);
+    const loggingIn = api.post('/auth/login', { data: { email: user.email, password: PASSWORD } });
+    await holder.waitForBlocked(1, [loggingIn]);
+    await holder.query('update users set hashed_password = $2 where id = $1', [user.id, newHash]);
+    await holder.commit();
+    return loggingIn;
+  });
+}
+
 test.describe('a login racing a change to the account', () => {
   test('the password changes while the old one is being checked: 401 and no session', async ({ api }) => {
     const { email, id } = await register(api);
     const newHash = await bcrypt.hash(NEW_PASSWORD, 10);
-    const response = await holdingLocks(async (holder) => {
-      await holder.query(LOCK_USER, [id]);
-      const loggingIn = api.post('/auth/login', { data: { email, password: PASSWORD } });
-      // The login has checked the old password and now waits for the user's row.
-      await holder.waitForBlocked(1, [loggingIn]);
-      await holder.query('update users set hashed_password = $2 where id = $1', [id, newHash]);
-      await holder.commit();
-      return loggingIn;
-    });
+    // The login has checked the old password and now waits for the user's row.
+    const response = await loginWhilePasswordChanges(api, { email, id }, newHash);
     expect(response.status()).toBe(401);
     expect((await response.json()).error).toBe('invalid_credentials');
     expect(await withDb(async (db) => (await db.query('select count(*)::int as n from sessions where user_id = $1', [id])).rows[0].n)).toBe(0);
@@ -95,15 +104,8 @@ test.describe('a login racing a change to the account', () => {
       (await db.query('insert into users (email, hashed_password) values ($1, $2) returning id', [email, await bcrypt.hash(PASSWORD, 11)])).rows[0].id as string,
     );
     const newHash = await bcrypt.hash(NEW_PASSWORD, 10);
-    const response = await holdingLocks(async (holder) => {
-      await holder.query(LOCK_USER, [id]);
-      const loggingIn = api.post('/auth/login', { data: { email, password: PASSWORD } });
-      // Checked the old password, made its hash at cost 10, and now waits to store it.
-      await holder.waitForBlocked(1, [loggingIn]);
-      await holder.query('update users set hashed_password = $2 where id = $1', [id, newHash]);
-      await holder.commit();
-      return loggingIn;
-    });
+    // Checked the old password, made its hash at cost 10, and now waits to store it.
+    const response = await loginWhilePasswordChanges(api, { email, id }, newHash);
     expect(await storedHash(id)).toBe(newHash);
     expect(response.status()).toBe(401);
     expect(await liveSessions(id)).toEqual([]);

@@ -1,5 +1,6 @@
 import { expect, PASSWORD, test } from '../../support/fixtures';
 import { answer, INVALID_GRANT, login, me, newAccount, refresh, SESSION_ENDED } from '../../support/sessions';
+import { waitForMail } from '../../support/smtp';
 
 test.describe('POST /auth/password', () => {
   test('changes the password and ends the other sessions, keeping this one', async ({ api }) => {
@@ -18,6 +19,18 @@ test.describe('POST /auth/password', () => {
       body: { error: 'invalid_credentials', message: 'Incorrect email or password' },
     });
     await login(api, email, 'a brand new passphrase');
+  });
+
+  test('tells the owner by email, with what to do if it was not them', async ({ api }) => {
+    const { email, pair } = await newAccount(api);
+    const response = await api.post('/auth/password', {
+      headers: { authorization: `Bearer ${pair.access_token}` },
+      data: { current_password: PASSWORD, new_password: 'a brand new passphrase' },
+    });
+    expect(response.status()).toBe(204);
+    const notice = await waitForMail({ to: email, kind: 'password_changed' });
+    expect(notice.subject).toBe('Your localhost:3000 password was changed');
+    expect(notice.text).toContain('If it was not you, someone else may know your password: reset it now with "Forgot password"');
   });
 
   test('refuses a wrong current password with 403 and changes nothing', async ({ api }) => {
