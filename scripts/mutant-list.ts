@@ -233,9 +233,15 @@ export const MUTANTS: Mutant[] = [
     specs: [REFRESH_SPEC],
   },
   {
-    name: 'refresh-reuse-undetected',
-    description: 'a spent refresh token presented again (a stolen copy) does not revoke the session',
-    edits: [{ file: 'lib/auth/sessions.ts', from: '      if (!token.within_grace) {', to: '      if (!token.within_grace && false) {' }],
+    name: 'refresh-reuse-keeps-session',
+    description: 'a spent refresh token presented again (a stolen copy) is refused but the session lives on',
+    edits: [
+      {
+        file: 'lib/auth/sessions.ts',
+        from: '        await tx.execute(sql`update ${sessions} set ${s.revokedAt} = now() where ${sessions.id} = ${session.session_id}`);\n',
+        to: '',
+      },
+    ],
     specs: [REFRESH_SPEC],
   },
 
