@@ -21,7 +21,7 @@ export async function requestPasswordReset(email: string, clientAddress: string)
 
 /**
  * A new password from a reset link. A dead link is refused before the new password is hashed (so
- * guessing links costs no hashing); then one statement spends the token and, only if that worked,
+ * guessing links costs no hashing); then one transaction spends the token and, only if that worked,
  * stores the hash, verifies the email and ends every session (lib/auth/users.ts). The owner is told.
  */
 export async function resetPassword(token: string, newPassword: string): Promise<void> {
