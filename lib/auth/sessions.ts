@@ -203,9 +203,17 @@ export async function revokeSession(userId: string, sessionId: string): Promise<
     .where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId), isNull(sessions.revokedAt)));
 }
 
-/** Revokes every session of a user, or every one but `keep`. */
-export async function revokeAllSessions(userId: string, keep?: string): Promise<void> {
-  await getDb()
+/**
+ * Revokes every session of a user, or every one but `keep`. Inside a transaction (`db`: the
+ * transaction) after the statement that changed the user's password or state: that statement holds the
+ * user's row, so this one, started after it, sees every session a racing login committed (a login waits
+ * for that row and then sees the change: startLoginSession).
+ */
+export async function revokeAllSessions(
+  userId: string,
+  { keep, db = getDb() }: { keep?: string; db?: Pick<ReturnType<typeof getDb>, 'update'> } = {},
+): Promise<void> {
+  await db
     .update(sessions)
     .set({ revokedAt: sql`now()` })
     .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt), keep ? ne(sessions.id, keep) : undefined));

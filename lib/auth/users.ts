@@ -5,6 +5,7 @@ import { readWithRetry } from '../db/read-retry';
 import { rateLimits, sessions, users, type User } from '../db/schema';
 import { insertTokenFor, spendToken, voidTokensOf } from './account-tokens';
 import { accountCountersOf, loginCountersOf } from './rate-limit';
+import { revokeAllSessions } from './sessions';
 
 export type PublicUser = { id: string; email: string; is_active: boolean; email_verified: boolean; created_at: string };
 
@@ -128,21 +129,8 @@ export async function changePassword(user: { id: string; email: string }, hashed
         delete from ${rateLimits} where ${loginCountersOf(user.email)}
       )
       update ${users} set ${sql.identifier(users.hashedPassword.name)} = ${hashedPassword} where ${users.id} = ${user.id}`);
-    await revokeSessionsAfterChange(tx, user.id, keep);
+    await revokeAllSessions(user.id, { keep, db: tx });
   });
-}
-
-type Transaction = Parameters<Parameters<ReturnType<typeof getDb>['transaction']>[0]>[0];
-
-/**
- * Ends the user's sessions (all, or all but `keep`) in a statement of its own, run after the statement
- * that changed the password (or the account) in the same transaction: that one holds the user's row, so
- * this one sees every session a racing login committed before it (see changePassword).
- */
-async function revokeSessionsAfterChange(tx: Transaction, userId: string, keep?: string): Promise<void> {
-  await tx.execute(sql`
-    update ${sessions} set ${sql.identifier(sessions.revokedAt.name)} = now()
-    where ${sessions.userId} = ${userId} and ${sessions.revokedAt} is null ${keep ? sql`and ${sessions.id} <> ${keep}` : sql``}`);
 }
 
 /** Every account, oldest first, for the admin CLI (`npm run users -- list`). */
@@ -166,7 +154,7 @@ export async function setUserActive(email: string, active: boolean): Promise<Pub
     // Two statements, as changePassword: the revocation starts once the update holds the user's row.
     await getDb().transaction(async (tx) => {
       await tx.execute(sql`update ${users} set ${sql.identifier(users.isActive.name)} = false where ${users.id} = ${user.id}`);
-      await revokeSessionsAfterChange(tx, user.id);
+      await revokeAllSessions(user.id, { db: tx });
     });
   }
   return publicUser(user);
@@ -177,7 +165,7 @@ export async function setUserActive(email: string, active: boolean): Promise<Pub
  * one token, exactly one gets a row), and only if it was: the new hash stored, the email marked
  * verified (the link proved the owner reads it), the account's other reset links voided and its
  * counted login attempts forgotten; then every session revoked (a statement of its own: see
- * revokeSessionsAfterChange). Returns the account, or undefined when the
+ * revokeAllSessions in sessions.ts). Returns the account, or undefined when the
  * token was not live (used meanwhile, expired, superseded, deactivated account).
  */
 export async function resetPasswordWithToken(
@@ -198,7 +186,7 @@ export async function resetPasswordWithToken(
         delete from ${rateLimits} where ${loginCountersOf(account.email)} and exists (select 1 from changed)
       )
       select id, email from changed`);
-    if (rows[0]) await revokeSessionsAfterChange(tx, rows[0].id);
+    if (rows[0]) await revokeAllSessions(rows[0].id, { db: tx });
     return rows[0];
   });
 }
@@ -239,7 +227,7 @@ export async function setPasswordAndEndSessions(user: { id: string; email: strin
         update ${users} set ${sql.identifier(users.hashedPassword.name)} = ${hashedPassword} where ${users.id} = ${user.id}
       ), voided as (${voidTokensOf(sql`select ${user.id}::uuid`, 'password_reset')})
       delete from ${rateLimits} where ${loginCountersOf(user.email)}`);
-    await revokeSessionsAfterChange(tx, user.id);
+    await revokeAllSessions(user.id, { db: tx });
   });
 }
 
