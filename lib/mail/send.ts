@@ -1,10 +1,9 @@
-import { AuthFailure } from '../auth/errors';
 import { config as appConfig } from '../config';
 import type { MailConfig } from '../config/mail';
-
-const mailConfig = () => appConfig().mail;
 import type { MailKind, MailMessage } from './messages';
 import { mailTransport } from './transport';
+
+const mailConfig = () => appConfig().mail;
 
 /** A send that failed, described without the address, the token or the server's reply text. */
 export class MailSendError extends Error {
@@ -36,17 +35,20 @@ function reasonOf(error: unknown): string {
   return parts.length ? [...new Set(parts)].join(' ') : typeof e.name === 'string' ? e.name : 'unknown error';
 }
 
-/** Throws AuthFailure('mail_disabled') when SMTP_URL=off: for flows that cannot work without mail. */
-export function requireMail(config: MailConfig = mailConfig()): void {
-  if (config.mode === 'off') throw new AuthFailure('mail_disabled');
+/** SMTP_URL=off: there is no server to send to. Whether that is an error is the caller's decision. */
+export class MailOffError extends Error {
+  override name = 'MailOffError';
+  constructor(readonly kind: MailKind) {
+    super(`mail: not sending ${kind}: SMTP_URL=off`);
+  }
 }
 
 /**
- * Sends now and waits (for the CLI and tests). Throws AuthFailure('mail_disabled') when mail is off,
- * MailSendError when the server could not be reached or refused the message.
+ * Sends now and waits (for the CLI and tests). Throws MailOffError when mail is off, MailSendError
+ * when the server could not be reached or refused the message.
  */
 export async function sendMail(to: string, message: MailMessage, config: MailConfig = mailConfig()): Promise<void> {
-  requireMail(config);
+  if (config.mode === 'off') throw new MailOffError(message.kind);
   try {
     await mailTransport(config).sendMail({
       from: config.from,

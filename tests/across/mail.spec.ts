@@ -2,9 +2,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { SMTPServer } from 'smtp-server';
 import { AuthFailure } from '../../lib/auth/errors';
+import { requireMailOn } from '../../lib/auth/flows/notify';
 import { readMailConfig } from '../../lib/config/mail';
 import { passwordResetMessage, signupAttemptMessage, verifyEmailMessage } from '../../lib/mail/messages';
-import { recipientDomain, requireMail, sendMail, sendQuietly } from '../../lib/mail/send';
+import { MailOffError, recipientDomain, sendMail, sendQuietly } from '../../lib/mail/send';
 import { startMailCatcher } from '../../scripts/local/mail-catcher';
 import { expect, test, uniqueEmail } from '../support/fixtures';
 import { freePort, runServerToExit, serverEnv, startServer } from '../support/server';
@@ -97,14 +98,14 @@ test.describe('sending mail', () => {
     const off = readMailConfig({ NODE_ENV: 'production', SMTP_URL: 'off' });
     let failure: unknown;
     try {
-      requireMail(off);
+      requireMailOn(off);
     } catch (error) {
       failure = error;
     }
     expect(failure).toBeInstanceOf(AuthFailure);
     expect((failure as AuthFailure).kind).toBe('mail_disabled');
-    expect(() => requireMail(productionConfig('smtp://127.0.0.1:1'))).not.toThrow();
-    await expect(sendMail('a@example.com', signupAttemptMessage(off), off)).rejects.toThrow(AuthFailure);
+    expect(() => requireMailOn(productionConfig('smtp://127.0.0.1:1'))).not.toThrow();
+    await expect(sendMail('a@example.com', signupAttemptMessage(off), off)).rejects.toThrow(MailOffError);
   });
 
   test('recipientDomain keeps only the domain, lower-cased', () => {

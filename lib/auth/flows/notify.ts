@@ -1,4 +1,5 @@
 import { config } from '../../config';
+import type { MailConfig } from '../../config/mail';
 import { sendAfterResponse } from '../../mail/after-response';
 import {
   accountDeletedMessage,
@@ -6,8 +7,9 @@ import {
   passwordResetMessage,
   signupAttemptMessage,
   verifyEmailMessage,
+  type MailMessage,
 } from '../../mail/messages';
-import { requireMail } from '../../mail/send';
+import { AuthFailure } from '../errors';
 import { linkLifetime } from '../store/account-tokens';
 
 /**
@@ -16,34 +18,38 @@ import { linkLifetime } from '../store/account-tokens';
  * For request handlers only (`after()` needs a request).
  */
 
-/** Throws AuthFailure('mail_disabled') when SMTP_URL=off: for requests whose whole point is a message. */
-export function requireMailOn(): void {
-  requireMail(config().mail);
+/**
+ * What SMTP_URL=off means, decided here once: a request whose whole point is a message fails with
+ * mail_disabled (requireMailOn), and a notice is skipped (notice).
+ */
+export function requireMailOn(mail: MailConfig = config().mail): void {
+  if (mail.mode === 'off') throw new AuthFailure('mail_disabled');
+}
+
+function notice(to: string, message: (mail: MailConfig) => MailMessage): void {
+  const { mail } = config();
+  if (mail.mode === 'off') return;
+  sendAfterResponse(to, message(mail), mail);
 }
 
 export function sendPasswordReset(to: string, token: string): void {
-  const { mail } = config();
-  sendAfterResponse(to, passwordResetMessage(mail, { token, expiresIn: linkLifetime('password_reset') }), mail);
+  notice(to, (mail) => passwordResetMessage(mail, { token, expiresIn: linkLifetime('password_reset') }));
 }
 
 export function sendEmailVerification(to: string, token: string): void {
-  const { mail } = config();
-  sendAfterResponse(to, verifyEmailMessage(mail, { token, expiresIn: linkLifetime('email_verification') }), mail);
+  notice(to, (mail) => verifyEmailMessage(mail, { token, expiresIn: linkLifetime('email_verification') }));
 }
 
 /** The security notice after a password change or reset: what to do if it was not the owner. */
 export function sendPasswordChanged(to: string): void {
-  const { mail } = config();
-  sendAfterResponse(to, passwordChangedMessage(mail), mail);
+  notice(to, (mail) => passwordChangedMessage(mail));
 }
 
 /** EMAIL_VERIFICATION=required: a sign-up with a taken email tells its owner instead of the caller. */
 export function sendSignupAttempt(to: string): void {
-  const { mail } = config();
-  sendAfterResponse(to, signupAttemptMessage(mail), mail);
+  notice(to, (mail) => signupAttemptMessage(mail));
 }
 
 export function sendAccountDeleted(to: string): void {
-  const { mail } = config();
-  sendAfterResponse(to, accountDeletedMessage(mail), mail);
+  notice(to, (mail) => accountDeletedMessage(mail));
 }
