@@ -28,7 +28,8 @@ const SIGNING_SPEC = 'tests/across/signing.spec.ts';
 const PROXY_SPEC = 'tests/across/proxy.spec.ts';
 const LOGIC_SPEC = 'tests/endpoints/login/logic.spec.ts';
 const REFRESH_SPEC = 'tests/endpoints/refresh/refresh.spec.ts';
-const RATE_LIMIT = 'lib/auth/limits/password-backoff.ts';
+const PASSWORD_BACKOFF = 'lib/auth/limits/password-backoff.ts';
+const WINDOW = 'lib/auth/limits/window.ts';
 const RATE_LIMIT_SPEC = 'tests/across/rate-limits.spec.ts';
 
 export const MUTANTS: Mutant[] = [
@@ -245,13 +246,13 @@ export const MUTANTS: Mutant[] = [
     specs: [REFRESH_SPEC],
   },
 
-  // Password attempts (lib/auth/limits/password-backoff.ts)
+  // Password attempts and pruning (lib/auth/limits)
   {
     name: 'address-backoff-ignored',
     description: "an address past its free guesses at an account is not held by its own back-off",
     edits: [
       {
-        file: RATE_LIMIT,
+        file: PASSWORD_BACKOFF,
         from: '      where not coalesce(r.${r.blockedUntil} > now(), false)\n        and not exists (select from account_then where at_cap)',
         to: '      where not exists (select from account_then where at_cap)',
       },
@@ -262,43 +263,43 @@ export const MUTANTS: Mutant[] = [
     name: 'account-cap-unchecked',
     description: 'guesses spread over many addresses are not capped per account (each address gets its free ones)',
     edits: [
-      { file: RATE_LIMIT, from: '      where ${windowOver} or r.${r.hits} < ${accountMax}', to: '      where true' },
-      { file: RATE_LIMIT, from: '        and not exists (select from account_then where at_cap)\n', to: '' },
-      { file: RATE_LIMIT, from: 'from attempt\n      where attempt.hits <= ${settings.loginPerAddress.max} and not exists (select from account_then where at_cap)', to: 'from attempt\n      where attempt.hits <= ${settings.loginPerAddress.max}' },
+      { file: PASSWORD_BACKOFF, from: '      where ${windowOver} or r.${r.hits} < ${accountMax}', to: '      where true' },
+      { file: PASSWORD_BACKOFF, from: '        and not exists (select from account_then where at_cap)\n', to: '' },
+      { file: PASSWORD_BACKOFF, from: 'from attempt\n      where attempt.hits <= ${settings.loginPerAddress.max} and not exists (select from account_then where at_cap)', to: 'from attempt\n      where attempt.hits <= ${settings.loginPerAddress.max}' },
     ],
     specs: [RATE_LIMIT_SPEC],
   },
   {
     name: 'account-cap-read-unlocked',
     description: "the account's cap is decided on the row as the statement first read it: parallel guesses all pass it",
-    edits: [{ file: RATE_LIMIT, from: '      where ${windowOver} or r.${r.hits} < ${accountMax}', to: '      where true' }],
+    edits: [{ file: PASSWORD_BACKOFF, from: '      where ${windowOver} or r.${r.hits} < ${accountMax}', to: '      where true' }],
     specs: [RATE_LIMIT_SPEC],
   },
   {
     name: 'every-check-counts-for-the-account',
     description: "an address's back-off guesses count towards the account's cap: one address alone can lock the owner out",
-    edits: [{ file: RATE_LIMIT, from: '      select ${keys.account}, 1, now(), now() from pair where pair.failures <= ${free}', to: '      select ${keys.account}, 1, now(), now() from pair' }],
+    edits: [{ file: PASSWORD_BACKOFF, from: '      select ${keys.account}, 1, now(), now() from pair where pair.failures <= ${free}', to: '      select ${keys.account}, 1, now(), now() from pair' }],
     specs: [RATE_LIMIT_SPEC],
   },
   {
     name: 'shared-backoff-ignored',
     description: 'addresses past their free guesses each get their own back-off only: gathered over hours they add up',
     edits: [
-      { file: RATE_LIMIT, from: '        and (${failures} <= ${free} or not exists (select from backoff_then))\n', to: '' },
-      { file: RATE_LIMIT, from: '      where not coalesce(r.${r.blockedUntil} > now(), false)\n      returning 1', to: '      returning 1' },
+      { file: PASSWORD_BACKOFF, from: '        and (${failures} <= ${free} or not exists (select from backoff_then))\n', to: '' },
+      { file: PASSWORD_BACKOFF, from: '      where not coalesce(r.${r.blockedUntil} > now(), false)\n      returning 1', to: '      returning 1' },
     ],
     specs: [RATE_LIMIT_SPEC],
   },
   {
     name: 'rows-past-address-limit',
     description: 'an address over its limit still writes a row for every account it tries (unbounded table)',
-    edits: [{ file: RATE_LIMIT, from: '      where attempt.hits <= ${settings.loginPerAddress.max} and not exists', to: '      where not exists' }],
+    edits: [{ file: PASSWORD_BACKOFF, from: '      where attempt.hits <= ${settings.loginPerAddress.max} and not exists', to: '      where not exists' }],
     specs: [RATE_LIMIT_SPEC],
   },
   {
     name: 'no-pruning',
     description: 'stale rate-limit rows stay until someone runs db:prune',
-    edits: [{ file: RATE_LIMIT, from: 'const PRUNE_BATCH = 10;', to: 'const PRUNE_BATCH = 0;' }],
+    edits: [{ file: WINDOW, from: 'const PRUNE_BATCH = 10;', to: 'const PRUNE_BATCH = 0;' }],
     specs: [RATE_LIMIT_SPEC],
   },
 

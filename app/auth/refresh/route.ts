@@ -1,6 +1,6 @@
 import { endpoints } from '@/lib/api/endpoints';
 import { AuthFailure } from '@/lib/auth/errors';
-import { limitByAddress } from '@/lib/auth/limits/password-backoff';
+import { limitByAddress } from '@/lib/auth/limits/window';
 import { rotateRefreshToken } from '@/lib/auth/store/sessions';
 import { tokenResponseBody } from '@/lib/auth/flows/token-response';
 import { clientAddress } from '@/lib/http/client-address';

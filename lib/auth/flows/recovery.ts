@@ -2,7 +2,7 @@ import { findTokenAccount, issueAccountToken } from '../store/account-tokens';
 import { AuthFailure } from '../errors';
 import { requireMailOn, sendPasswordChanged, sendPasswordReset } from './notify';
 import { hashPassword } from '../crypto/password';
-import { countAccountMail, limitByAddress } from '../limits/password-backoff';
+import { countAccountMail, limitByAddress } from '../limits/window';
 import { resetPasswordWithToken } from '../store/users';
 
 /**

@@ -3,7 +3,7 @@ import { newLinkToken } from '../store/account-tokens';
 import { AuthFailure } from '../errors';
 import { sendEmailVerification, sendSignupAttempt } from './notify';
 import { hashPassword } from '../crypto/password';
-import { limitByAddress } from '../limits/password-backoff';
+import { limitByAddress } from '../limits/window';
 import { createUser, type PublicUser } from '../store/users';
 
 /**

@@ -1,7 +1,7 @@
 import { issueAccountToken, isWellFormedLinkToken } from '../store/account-tokens';
 import { AuthFailure, rateLimited } from '../errors';
 import { requireMailOn, sendEmailVerification } from './notify';
-import { countAccountMail } from '../limits/password-backoff';
+import { countAccountMail } from '../limits/window';
 import { verifyEmailWithToken, type PublicUser } from '../store/users';
 
 /** Confirms the email of the account a verification link belongs to; returns the account. */

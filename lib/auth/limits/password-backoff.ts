@@ -1,17 +1,15 @@
-import { createHash } from 'node:crypto';
 import { sql, type SQL } from 'drizzle-orm';
-import { config, type Config, type Limit } from '../../config';
+import { config } from '../../config';
 import { getDb } from '../../db';
 import { rateLimits } from '../../db/schema';
 import { rateLimited } from '../errors';
+import { accountCounterKey, addressCounterKey, r, sharedBackoffKey } from './counters';
+import { countHit, pruneStale } from './window';
 
 /**
- * Rate limits whose state lives in PostgreSQL (table rate_limits), so that they hold across every
- * server instance, serverless ones included. Each check is one statement.
- *
- * - per client address: login attempts, registrations, refreshes, reset requests (fixed windows);
- * - per account: reset and verification mails (fixed windows, countAccountMail);
- * - password attempts (login, password change), counted before the password is checked:
+ * The limits on password attempts (login, password change), counted before the password is checked,
+ * in one statement, with their state in PostgreSQL (table rate_limits) like every limit (window.ts):
+ *   - per client address: the login window (RATE_LIMIT_LOGIN);
  *   - per account and address: LOGIN_FAILURES_BEFORE_BACKOFF free, then a back-off of 1 s doubling
  *     with each attempt up to LOGIN_BACKOFF_MAX. No address waits for another within its free ones.
  *   - per account, from the addresses still within their free attempts: at most
@@ -28,59 +26,6 @@ import { rateLimited } from '../errors';
  * Rows no request needs any more (untouched for longer than the longest window) are deleted by the
  * counting statements themselves, a few at a time, so the table stays bounded without `db:prune`.
  */
-
-// Column names for the raw statements below, from the schema (a renamed column breaks the type check).
-const r = {
-  key: sql.identifier(rateLimits.key.name),
-  hits: sql.identifier(rateLimits.hits.name),
-  windowStartedAt: sql.identifier(rateLimits.windowStartedAt.name),
-  blockedUntil: sql.identifier(rateLimits.blockedUntil.name),
-  updatedAt: sql.identifier(rateLimits.updatedAt.name),
-};
-
-/** Stale rows each counting statement deletes: more than the (at most 3) rows it can create. */
-const PRUNE_BATCH = 10;
-
-/**
- * The key of an account's count of checked failures (the email is hashed: no address at rest). Its
- * other rows (one per client address, and the shared back-off) start with `accountCountersPrefix`.
- */
-export function accountCounterKey(email: string): string {
-  return `login:account:${createHash('sha256').update(email.toLowerCase()).digest('hex')}`;
-}
-
-/** Every other counter of the account (per address, shared back-off) has a key starting with this. */
-export function accountCountersPrefix(email: string): string {
-  return `${accountCounterKey(email)}:`;
-}
-
-/** The key of one client address's failures at one account. */
-export function addressCounterKey(email: string, address: string): string {
-  return `${accountCountersPrefix(email)}ip:${address}`;
-}
-
-/** The key of the back-off shared by the addresses that have used their free attempts at the account. */
-export function sharedBackoffKey(email: string): string {
-  return `${accountCountersPrefix(email)}backoff`;
-}
-
-/**
- * SQL condition on rate_limits: every counter of the account's password attempts (its count, its
- * shared back-off, each address's failures), for `delete from rate_limits where ${loginCountersOf(email)}`
- * in the statements that change, reset or delete the password. Rows locked by an attempt in flight
- * are left to it, not waited for: waiting could deadlock with that attempt.
- */
-export function loginCountersOf(email: string): SQL {
-  return sql`${rateLimits.key} in (
-    select ${r.key} from ${rateLimits}
-    where ${r.key} = ${accountCounterKey(email)} or ${r.key} like ${`${accountCountersPrefix(email)}%`}
-    for update skip locked)`;
-}
-
-/** The delete (for a WITH clause or on its own) of every counter of the account: loginCountersOf. */
-export function forgetAccountCounters(email: string): SQL {
-  return sql`delete from ${rateLimits} where ${loginCountersOf(email)}`;
-}
 
 /**
  * WITH-list items (`with ${forgetFailuresFrom(...)}, next as (...)`) for the statement that records a
@@ -104,65 +49,6 @@ export function forgetFailuresFrom(email: string, address: string): SQL {
       where ${rateLimits.key} = ${account} and (select share from rate_limit_address) > 0
         and not exists (select from rate_limit_emptied)
     )`;
-}
-
-/** Seconds after its last update when no limit can depend on a row any more: the longest window. */
-function staleAfterSeconds(settings: Config['rateLimit']): number {
-  return Math.max(
-    settings.loginPerAddress.windowSeconds,
-    settings.registerPerAddress.windowSeconds,
-    settings.refreshPerAddress.windowSeconds,
-    settings.forgotPerAddress.windowSeconds,
-    settings.forgotPerEmail.windowSeconds,
-    settings.resendPerUser.windowSeconds,
-    settings.loginAccountFailures.windowSeconds,
-    settings.loginBackoffMax,
-  );
-}
-
-/**
- * A delete of a few stale rows, for the end of a counting statement's WITH list. `after` names a CTE
- * of the statement: reading it makes the statement's own counting finish before any stale row is
- * locked, so no statement waits while holding one. Rows another statement holds are skipped.
- */
-function pruneStale(settings: Config['rateLimit'], ownKeys: string[], after: SQL): SQL {
-  return sql`pruned as (
-    delete from ${rateLimits} where ${rateLimits.key} in (
-      select ${r.key} from ${rateLimits}
-      where ${r.updatedAt} < now() - make_interval(secs => ${staleAfterSeconds(settings)})
-        and ${r.key} not in (${sql.join(ownKeys.map((key) => sql`${key}`), sql`, `)})
-        and (select count(*) from ${after}) >= 0
-      order by ${r.updatedAt}
-      limit ${PRUNE_BATCH}
-      for update skip locked)
-  )`;
-}
-
-/** The upsert that counts one hit in a fixed window and returns the count and the window's end. */
-function countHit(key: string, { windowSeconds }: Limit): SQL {
-  const expired = sql`r.${r.windowStartedAt} <= now() - make_interval(secs => ${windowSeconds})`;
-  return sql`
-    insert into ${rateLimits} as r (${r.key}, ${r.hits}, ${r.windowStartedAt}, ${r.updatedAt}) values (${key}, 1, now(), now())
-    on conflict (${r.key}) do update set
-      ${r.hits} = case when ${expired} then 1 else r.${r.hits} + 1 end,
-      ${r.windowStartedAt} = case when ${expired} then now() else r.${r.windowStartedAt} end,
-      ${r.updatedAt} = now()
-    returning r.${r.hits} as hits,
-      extract(epoch from r.${r.windowStartedAt} + make_interval(secs => ${windowSeconds}) - now())::float8 as retry_after`;
-}
-
-/** One statement: counts a request from this address; rate_limited past the limit. */
-export async function limitByAddress(action: 'register' | 'refresh' | 'forgot', address: string): Promise<void> {
-  const settings = config().rateLimit;
-  if (!settings.enabled) return;
-  const limit = { register: settings.registerPerAddress, refresh: settings.refreshPerAddress, forgot: settings.forgotPerAddress }[action];
-  const key = `${action}:ip:${address}`;
-  const { rows } = await getDb().execute<{ hits: number; retry_after: number }>(sql`
-    with attempt as (${countHit(key, limit)}),
-    ${pruneStale(settings, [key], sql`attempt`)}
-    select hits, retry_after from attempt`);
-  const row = rows[0]!;
-  if (row.hits > limit.max) throw rateLimited(row.retry_after);
 }
 
 /** min(LOGIN_BACKOFF_MAX, 2^(count - from)) seconds from now, once `count` reaches `from`. */
@@ -264,33 +150,4 @@ export async function countPasswordAttempt(address: string, email: string): Prom
   if (row.address_hits > settings.loginPerAddress.max) throw rateLimited(row.address_retry);
   // Refused by a row this statement saw only once it held it: the wait it read before may be shorter.
   if (!row.counted) throw rateLimited(row.wait ?? 1);
-}
-
-/** Keys of the per-account counters of the mail flows: reset requests by email (hashed), new verification messages by user. */
-const forgotCounterKey = (email: string) => `forgot:account:${createHash('sha256').update(email.toLowerCase()).digest('hex')}`;
-const resendCounterKey = (userId: string) => `resend:user:${userId}`;
-
-/**
- * One statement: counts a request that would mail one account (a reset link by email, a new
- * verification link by user id) and says whether it is within the limit. The caller chooses what
- * "past it" means: a reset request still answers 202 and sends nothing, so the answer reveals nothing.
- */
-export async function countAccountMail(
-  action: 'forgot' | 'resend',
-  account: string,
-): Promise<{ allowed: true } | { allowed: false; retryAfter: number }> {
-  const settings = config().rateLimit;
-  if (!settings.enabled) return { allowed: true };
-  const [key, limit] = action === 'forgot' ? [forgotCounterKey(account), settings.forgotPerEmail] : [resendCounterKey(account), settings.resendPerUser];
-  const { rows } = await getDb().execute<{ hits: number; retry_after: number }>(sql`
-    with attempt as (${countHit(key, limit)}),
-    ${pruneStale(settings, [key], sql`attempt`)}
-    select hits, retry_after from attempt`);
-  const row = rows[0]!;
-  return row.hits > limit.max ? { allowed: false, retryAfter: row.retry_after } : { allowed: true };
-}
-
-/** SQL condition on rate_limits: every row that counts something of this account (deleted with it). */
-export function accountCountersOf(user: { id: string; email: string }): SQL {
-  return sql`(${loginCountersOf(user.email)} or ${rateLimits.key} in (${forgotCounterKey(user.email)}, ${resendCounterKey(user.id)}))`;
 }

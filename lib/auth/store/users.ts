@@ -4,7 +4,7 @@ import { isUniqueViolation } from '../../db/errors';
 import { readWithRetry } from '../../db/read-retry';
 import { rateLimits, sessions, users, type User } from '../../db/schema';
 import { insertTokenFor, spendToken, voidTokensOf } from './account-tokens';
-import { accountCountersOf, loginCountersOf } from '../limits/password-backoff';
+import { accountCountersOf, loginCountersOf } from '../limits/counters';
 import { revokeAllSessions } from './sessions';
 
 export type PublicUser = { id: string; email: string; is_active: boolean; email_verified: boolean; created_at: string };
