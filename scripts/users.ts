@@ -35,7 +35,7 @@ async function list(): Promise<void> {
   const users = await listUsers();
   printTable(
     `${users.length} account(s)`,
-    users.map((u) => ({ email: u.email, id: u.id, active: u.is_active ? 'yes' : 'no', created_at: u.created_at, verified: u.email_verified ? 'yes' : 'no' })),
+    users.map((u) => ({ email: u.email, id: u.id, active: u.isActive ? 'yes' : 'no', created_at: u.createdAt.toISOString(), verified: u.emailVerifiedAt ? 'yes' : 'no' })),
   );
 }
 
@@ -44,7 +44,7 @@ async function setActive(email: string | undefined, active: boolean): Promise<vo
   const before = await setUserActive(email, active);
   if (!before) throw new UsageError(`No account has the email "${email.trim()}". See who exists: npm run users -- list`);
   const state = active ? 'active' : 'deactivated';
-  console.log(before.is_active === active ? `${before.email} was already ${state}; nothing changed.` : `${before.email} is now ${state}.`);
+  console.log(before.isActive === active ? `${before.email} was already ${state}; nothing changed.` : `${before.email} is now ${state}.`);
 }
 
 function requireEmail(command: string, email: string | undefined): string {
@@ -58,7 +58,7 @@ async function verify(email: string | undefined): Promise<void> {
   const address = requireEmail('verify', email);
   const before = await markEmailVerified(address);
   if (!before) throw noSuchAccount(address);
-  console.log(before.email_verified ? `${before.email} was already verified; nothing changed.` : `${before.email} is now verified.`);
+  console.log(before.emailVerifiedAt ? `${before.email} was already verified; nothing changed.` : `${before.email} is now verified.`);
 }
 
 async function remove(email: string | undefined): Promise<void> {

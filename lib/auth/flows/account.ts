@@ -3,7 +3,7 @@ import { sendAccountDeleted, sendPasswordChanged } from './notify';
 import { hashPassword, verifyPassword } from '../crypto/password';
 import { countPasswordAttempt } from '../limits/password-backoff';
 import { changePassword, deleteUser, findPasswordHash } from '../store/users';
-import type { PublicUser } from '../store/users';
+import type { PublicUser } from '../wire/public-user';
 
 /**
  * The signed-in user's password is checked under the same limits as a login (a stolen access token

@@ -1,7 +1,8 @@
 import { bearerToken } from '../wire/bearer';
 import { AuthFailure } from '../errors';
 import { verifyAccessToken, type AccessClaims } from '../crypto/access-tokens';
-import { findUserAndSession, type PublicUser } from '../store/users';
+import { findUserAndSession } from '../store/users';
+import { publicUser, type PublicUser } from '../wire/public-user';
 
 /**
  * The stateless check: a valid access token (signature, algorithm, kid, typ, iss, aud, exp), no
@@ -24,7 +25,7 @@ export type Authenticated = { user: PublicUser; sessionId: string };
 export async function requireUser(request: Request): Promise<Authenticated> {
   const claims = await requireToken(request);
   const found = await findUserAndSession(claims.sub, claims.sid);
-  if (!found || !found.user.is_active) throw new AuthFailure('invalid_token', 'The account behind this token is no longer active.');
+  if (!found || !found.user.isActive) throw new AuthFailure('invalid_token', 'The account behind this token is no longer active.');
   if (!found.sessionLive) throw new AuthFailure('invalid_token', 'The session of this token has ended; log in again.');
-  return { user: found.user, sessionId: claims.sid };
+  return { user: publicUser(found.user), sessionId: claims.sid };
 }

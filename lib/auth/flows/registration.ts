@@ -4,7 +4,8 @@ import { AuthFailure } from '../errors';
 import { sendEmailVerification, sendSignupAttempt } from './notify';
 import { hashPassword } from '../crypto/password';
 import { limitByAddress } from '../limits/window';
-import { createUser, type PublicUser } from '../store/users';
+import { createUser } from '../store/users';
+import { publicUser, type PublicUser } from '../wire/public-user';
 
 /**
  * A sign-up, by EMAIL_VERIFICATION:
@@ -31,5 +32,5 @@ export async function register(email: string, password: string, clientAddress: s
   }
   if (!user) throw new AuthFailure('email_taken');
   if (token) sendEmailVerification(user.email, token);
-  return { outcome: 'created', user };
+  return { outcome: 'created', user: publicUser(user) };
 }

@@ -2,13 +2,14 @@ import { issueAccountToken, isWellFormedLinkToken } from '../store/account-token
 import { AuthFailure, rateLimited } from '../errors';
 import { requireMailOn, sendEmailVerification } from './notify';
 import { countAccountMail } from '../limits/window';
-import { verifyEmailWithToken, type PublicUser } from '../store/users';
+import { verifyEmailWithToken } from '../store/users';
+import { publicUser, type PublicUser } from '../wire/public-user';
 
 /** Confirms the email of the account a verification link belongs to; returns the account. */
 export async function verifyEmail(token: string): Promise<PublicUser> {
   const user = isWellFormedLinkToken(token) ? await verifyEmailWithToken(token) : undefined;
   if (!user) throw new AuthFailure('invalid_link_token');
-  return user;
+  return publicUser(user);
 }
 
 /**

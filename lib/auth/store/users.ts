@@ -7,20 +7,10 @@ import { insertTokenFor, spendToken, voidTokensOf } from './account-tokens';
 import { accountCountersOf, loginCountersOf } from '../limits/counters';
 import { revokeAllSessions } from './sessions';
 
-export type PublicUser = { id: string; email: string; is_active: boolean; email_verified: boolean; created_at: string };
+/** A user as the flows see it: every column but the password hash (lib/auth/wire/public-user.ts shows it to clients). */
+export type Account = Pick<User, 'id' | 'email' | 'isActive' | 'emailVerifiedAt' | 'createdAt'>;
 
-/** What a client may see of a user: never the hash. */
-export function publicUser(user: Pick<User, 'id' | 'email' | 'isActive' | 'emailVerifiedAt' | 'createdAt'>): PublicUser {
-  return {
-    id: user.id,
-    email: user.email,
-    is_active: user.isActive,
-    email_verified: user.emailVerifiedAt !== null,
-    created_at: user.createdAt.toISOString(),
-  };
-}
-
-const publicColumns = {
+const accountColumns = {
   id: users.id,
   email: users.email,
   isActive: users.isActive,
@@ -28,19 +18,24 @@ const publicColumns = {
   createdAt: users.createdAt,
 };
 
-/** The same columns for raw statements' `returning`, as publicUser() reads them. */
-const returningPublic = sql`${users.id} as id, ${users.email} as email, ${users.isActive} as "isActive",
+/** The same columns for raw statements' `returning`, as accountOfRow() reads them. */
+const returningAccount = sql`${users.id} as id, ${users.email} as email, ${users.isActive} as "isActive",
   ${users.emailVerifiedAt} as "emailVerifiedAt", ${users.createdAt} as "createdAt"`;
 
-type PublicRow = { id: string; email: string; isActive: boolean; emailVerifiedAt: string | Date | null; createdAt: string | Date };
+type AccountRow = { id: string; email: string; isActive: boolean; emailVerifiedAt: string | Date | null; createdAt: string | Date };
 
-/** A raw row (timestamps may arrive as text) as the public user. */
-function publicUserOfRow(row: PublicRow): PublicUser {
-  return publicUser({
+/** Only the Account's columns of a fuller row: the hash never leaves this module by accident. */
+function accountOf({ id, email, isActive, emailVerifiedAt, createdAt }: Account): Account {
+  return { id, email, isActive, emailVerifiedAt, createdAt };
+}
+
+/** A raw row (timestamps may arrive as text) as an Account. */
+function accountOfRow(row: AccountRow): Account {
+  return {
     ...row,
     emailVerifiedAt: row.emailVerifiedAt === null ? null : new Date(row.emailVerifiedAt),
     createdAt: new Date(row.createdAt),
-  });
+  };
 }
 
 /**
@@ -48,20 +43,20 @@ function publicUserOfRow(row: PublicRow): PublicUser {
  * not by a SELECT first, so concurrent sign-ups of one email cannot both win. Returns null then.
  * With `verificationToken`, the same statement stores it as the account's email-verification token.
  */
-export async function createUser(email: string, hashedPassword: string, verificationToken?: string): Promise<PublicUser | null> {
+export async function createUser(email: string, hashedPassword: string, verificationToken?: string): Promise<Account | null> {
   try {
     if (!verificationToken) {
-      const [user] = await getDb().insert(users).values({ email, hashedPassword }).returning(publicColumns);
-      return user ? publicUser(user) : null;
+      const [user] = await getDb().insert(users).values({ email, hashedPassword }).returning(accountColumns);
+      return user ?? null;
     }
-    const { rows } = await getDb().execute<PublicRow>(sql`
+    const { rows } = await getDb().execute<AccountRow>(sql`
       with created as (
         insert into ${users} (${sql.identifier(users.email.name)}, ${sql.identifier(users.hashedPassword.name)})
         values (${email}, ${hashedPassword})
-        returning ${returningPublic}
+        returning ${returningAccount}
       ), issued as (${insertTokenFor(sql`select id from created`, verificationToken, 'email_verification')})
       select * from created`);
-    return rows[0] ? publicUserOfRow(rows[0]) : null;
+    return rows[0] ? accountOfRow(rows[0]) : null;
   } catch (error) {
     if (isUniqueViolation(error, 'users_email_lower_key')) return null;
     throw error;
@@ -84,17 +79,17 @@ export async function findUserByEmail(email: string): Promise<User | undefined> 
 export async function findUserAndSession(
   id: string,
   sessionId: string,
-): Promise<{ user: PublicUser; sessionLive: boolean } | undefined> {
+): Promise<{ user: Account; sessionLive: boolean } | undefined> {
   const [row] = await readWithRetry((db) => db
     .select({
-      ...publicColumns,
+      ...accountColumns,
       sessionLive: sql<boolean>`(${sessions.revokedAt} is null and ${sessions.expiresAt} > now())`,
     })
     .from(users)
     .leftJoin(sessions, and(eq(sessions.id, sessionId), eq(sessions.userId, users.id)))
     .where(eq(users.id, id))
     .limit(1));
-  return row && { user: publicUser(row), sessionLive: row.sessionLive === true };
+  return row && { user: accountOf(row), sessionLive: row.sessionLive === true };
 }
 
 export async function findPasswordHash(id: string): Promise<string | undefined> {
@@ -134,8 +129,8 @@ export async function changePassword(user: { id: string; email: string }, hashed
 }
 
 /** Every account, oldest first, for the admin CLI (`npm run users -- list`). */
-export async function listUsers(): Promise<PublicUser[]> {
-  return (await getDb().select(publicColumns).from(users).orderBy(users.createdAt, users.email)).map(publicUser);
+export async function listUsers(): Promise<Account[]> {
+  return (await getDb().select(accountColumns).from(users).orderBy(users.createdAt, users.email));
 }
 
 /**
@@ -145,7 +140,7 @@ export async function listUsers(): Promise<PublicUser[]> {
  * (requireUser reads is_active on every request); their sessions are revoked in the same transaction,
  * so that no refresh token can mint a new access token even after reactivation.
  */
-export async function setUserActive(email: string, active: boolean): Promise<PublicUser | undefined> {
+export async function setUserActive(email: string, active: boolean): Promise<Account | undefined> {
   const user = await findUserByEmail(email.trim());
   if (!user) return undefined;
   if (active) {
@@ -157,7 +152,7 @@ export async function setUserActive(email: string, active: boolean): Promise<Pub
       await revokeAllSessions(user.id, { db: tx });
     });
   }
-  return publicUser(user);
+  return accountOf(user);
 }
 
 /**
@@ -196,24 +191,24 @@ export async function resetPasswordWithToken(
  * it already was), voiding its other verification links. Returns the account, or undefined when the
  * token was not live.
  */
-export async function verifyEmailWithToken(token: string): Promise<PublicUser | undefined> {
-  const { rows } = await getDb().execute<PublicRow>(sql`
+export async function verifyEmailWithToken(token: string): Promise<Account | undefined> {
+  const { rows } = await getDb().execute<AccountRow>(sql`
     with spent as (${spendToken(token, 'email_verification')}),
     verified as (
       update ${users} set ${sql.identifier(users.emailVerifiedAt.name)} = coalesce(${users.emailVerifiedAt}, now())
       where ${users.id} = (select user_id from spent)
-      returning ${returningPublic}
+      returning ${returningAccount}
     ), voided as (${voidTokensOf(sql`select id from verified`, 'email_verification', token)})
     select * from verified`);
-  return rows[0] && publicUserOfRow(rows[0]);
+  return rows[0] && accountOfRow(rows[0]);
 }
 
 /** The admin's verification (npm run users -- verify): returns the account as it was before, or undefined. */
-export async function markEmailVerified(email: string): Promise<PublicUser | undefined> {
+export async function markEmailVerified(email: string): Promise<Account | undefined> {
   const user = await findUserByEmail(email.trim());
   if (!user) return undefined;
   if (!user.emailVerifiedAt) await getDb().update(users).set({ emailVerifiedAt: sql`now()` }).where(eq(users.id, user.id));
-  return publicUser(user);
+  return accountOf(user);
 }
 
 /**

@@ -8,7 +8,7 @@ import { logIn } from '../../../lib/auth/flows/login';
 import { bcryptStats } from '../../../lib/auth/crypto/bcrypt-pool';
 import { compareCosts, hashPassword } from '../../../lib/auth/crypto/password';
 import { startLoginSession } from '../../../lib/auth/store/sessions';
-import { createUser, type PublicUser } from '../../../lib/auth/store/users';
+import { createUser, type Account } from '../../../lib/auth/store/users';
 import { expect, PASSWORD, test, uniqueEmail, withDb } from '../../support/fixtures';
 import { serverModulesInProcess, testServerSettings } from '../../support/in-process';
 
@@ -17,7 +17,7 @@ const COST = 11;
 serverModulesInProcess(test, () => ({ ...testServerSettings(), BCRYPT_COST: String(COST) }));
 
 /** A user whose hash was made here, at COST. */
-async function newUser(): Promise<PublicUser & { hash: string }> {
+async function newUser(): Promise<Account & { hash: string }> {
   const hash = await hashPassword(PASSWORD);
   const user = await createUser(uniqueEmail('logic'), hash);
   return { ...user!, hash };
