@@ -5,19 +5,23 @@
  *   - sessions revoked more than PRUNE_REVOKED_AFTER ago (default 7d; kept that long for inspection)
  *   - rate-limit rows untouched for a day (every window and back-off is shorter than that)
  */
-import { readConfig } from '../lib/config';
-import { withPool } from './support/db';
+import { pruneRateLimits } from '../lib/auth/limits/window';
+import { pruneSessions } from '../lib/auth/store/sessions';
+import { config, databaseUrlSetting } from '../lib/config';
+import { getPool } from '../lib/db';
+import { ensureDatabaseUrl } from './local/local-db';
 import { run } from './support/run';
 
-run(() =>
-  withPool(async (pool, url) => {
-    const keepRevoked = readConfig(process.env).maintenance.pruneRevokedAfter;
-    const sessions = await pool.query(
-      `delete from sessions
-       where expires_at < now() or revoked_at < now() - make_interval(secs => $1)`,
-      [keepRevoked],
-    );
-    const limits = await pool.query(`delete from rate_limits where updated_at < now() - interval '1 day'`);
-    console.log(`${url.hostname}${url.pathname}: deleted ${sessions.rowCount} expired or long-revoked session(s) and ${limits.rowCount} stale rate-limit row(s).`);
-  }),
-);
+run(async () => {
+  const stopLocalDatabase = await ensureDatabaseUrl();
+  try {
+    const url = databaseUrlSetting();
+    const sessions = await pruneSessions(config().maintenance.pruneRevokedAfter);
+    const limits = await pruneRateLimits();
+    console.log(`${url.hostname}${url.pathname}: deleted ${sessions} expired or long-revoked session(s) and ${limits} stale rate-limit row(s).`);
+  } finally {
+    // The app's pool keeps the process alive: close it (and a local database we started) when done.
+    await getPool().end();
+    await stopLocalDatabase();
+  }
+});

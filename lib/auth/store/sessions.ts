@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { and, eq, isNull, ne, sql } from 'drizzle-orm';
+import { and, eq, isNull, ne, sql, type SQL } from 'drizzle-orm';
 import { config } from '../../config';
 import { getDb } from '../../db';
 import { refreshTokens, sessions, users } from '../../db/schema';
@@ -36,6 +36,16 @@ export function newRefreshToken(): string {
 
 function sha256(token: string): string {
   return createHash('sha256').update(token).digest('hex');
+}
+
+/** Past its end or its maximum age from login (SESSION_MAX_AGE): no refresh can revive it. */
+export function sessionExpired(maxAge: number = config().auth.sessionMaxAge): SQL {
+  return sql`(${sessions.expiresAt} <= now() or ${sessions.createdAt} + make_interval(secs => ${maxAge}) <= now())`;
+}
+
+/** The one definition of a live session, for every statement that asks: neither revoked nor expired. */
+export function sessionLive(maxAge?: number): SQL {
+  return sql`(${sessions.revokedAt} is null and not ${sessionExpired(maxAge)})`;
 }
 
 export type IssuedSession = { sessionId: string; refreshToken: string; refreshExpiresIn: number };
@@ -127,7 +137,7 @@ export async function rotateRefreshToken(presented: string): Promise<RefreshResu
       session_id: string; user_id: string; revoked: boolean; expired: boolean; is_active: boolean; expires_in: number; max_age_left: number;
     }>(sql`
       select ${sessions.id} as session_id, ${sessions.userId} as user_id, ${sessions.revokedAt} is not null as revoked,
-             ${sessions.expiresAt} <= now() or ${sessions.createdAt} + make_interval(secs => ${auth.sessionMaxAge}) <= now() as expired,
+             ${sessionExpired(auth.sessionMaxAge)} as expired,
              ${users.isActive} as is_active,
              floor(extract(epoch from ${sessions.expiresAt} - now()))::int as expires_in,
              floor(extract(epoch from ${sessions.createdAt} + make_interval(secs => ${auth.sessionMaxAge}) - now()))::int as max_age_left
@@ -217,4 +227,16 @@ export async function revokeAllSessions(
     .update(sessions)
     .set({ revokedAt: sql`now()` })
     .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt), keep ? ne(sessions.id, keep) : undefined));
+}
+
+/**
+ * npm run db:prune: deletes the sessions no request can use any more: expired ones, and those revoked
+ * more than `keepRevoked` seconds ago (kept that long for inspection). Their refresh tokens go with
+ * them (on delete cascade). Returns how many.
+ */
+export async function pruneSessions(keepRevoked: number): Promise<number> {
+  const { rowCount } = await getDb().execute(sql`
+    delete from ${sessions}
+    where ${sessionExpired()} or ${sessions.revokedAt} < now() - make_interval(secs => ${keepRevoked})`);
+  return rowCount ?? 0;
 }

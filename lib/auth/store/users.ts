@@ -5,7 +5,7 @@ import { readWithRetry } from '../../db/read-retry';
 import { rateLimits, sessions, users, type User } from '../../db/schema';
 import { insertTokenFor, spendToken, voidTokensOf } from './account-tokens';
 import { accountCountersOf, loginCountersOf } from '../limits/counters';
-import { revokeAllSessions } from './sessions';
+import { revokeAllSessions, sessionLive } from './sessions';
 
 /** A user as the flows see it: every column but the password hash (lib/auth/wire/public-user.ts shows it to clients). */
 export type Account = Pick<User, 'id' | 'email' | 'isActive' | 'emailVerifiedAt' | 'createdAt'>;
@@ -73,8 +73,7 @@ export async function findUserByEmail(email: string): Promise<User | undefined> 
 }
 
 /**
- * The user behind an access token, and whether its session is still live (not revoked, not
- * expired), in one query.
+ * The user behind an access token, and whether its session is still live (sessionLive), in one query.
  */
 export async function findUserAndSession(
   id: string,
@@ -83,7 +82,7 @@ export async function findUserAndSession(
   const [row] = await readWithRetry((db) => db
     .select({
       ...accountColumns,
-      sessionLive: sql<boolean>`(${sessions.revokedAt} is null and ${sessions.expiresAt} > now())`,
+      sessionLive: sql<boolean>`${sessionLive()}`,
     })
     .from(users)
     .leftJoin(sessions, and(eq(sessions.id, sessionId), eq(sessions.userId, users.id)))
