@@ -9,7 +9,7 @@ const mailConfig = () => appConfig().mail;
 /**
  * For route handlers: sends once the answer has gone out (`after()`, which serverless hosts wait for),
  * so the answer's content and timing never depend on the mail server, and a failure is only logged.
- * Whether to send at all with SMTP_URL=off is the caller's decision (lib/auth/flows/notify.ts). Its own
+ * Whether to send at all with SMTP_URL=off is the caller's decision (lib/auth/flows/mail-off.ts). Its own
  * module because tests import send.ts outside Next.js.
  */
 export function sendAfterResponse(to: string, message: MailMessage, config: MailConfig = mailConfig()): void {

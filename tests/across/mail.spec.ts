@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { SMTPServer } from 'smtp-server';
 import { AuthFailure } from '../../lib/auth/errors';
-import { requireMailOn } from '../../lib/auth/flows/notify';
+import { requireMailOn } from '../../lib/auth/flows/mail-off';
 import { readMailConfig } from '../../lib/config/mail';
 import { passwordResetMessage, signupAttemptMessage, verifyEmailMessage } from '../../lib/mail/messages';
 import { MailOffError, recipientDomain, sendMail, sendQuietly } from '../../lib/mail/send';

@@ -9,8 +9,8 @@ import {
   verifyEmailMessage,
   type MailMessage,
 } from '../../mail/messages';
-import { AuthFailure } from '../errors';
 import { linkLifetime } from '../store/account-tokens';
+import { mailIsOff } from './mail-off';
 
 /**
  * The messages the account flows send, in one place. Each is sent after the response (lib/mail), so
@@ -18,17 +18,9 @@ import { linkLifetime } from '../store/account-tokens';
  * For request handlers only (`after()` needs a request).
  */
 
-/**
- * What SMTP_URL=off means, decided here once: a request whose whole point is a message fails with
- * mail_disabled (requireMailOn), and a notice is skipped (notice).
- */
-export function requireMailOn(mail: MailConfig = config().mail): void {
-  if (mail.mode === 'off') throw new AuthFailure('mail_disabled');
-}
-
 function notice(to: string, message: (mail: MailConfig) => MailMessage): void {
   const { mail } = config();
-  if (mail.mode === 'off') return;
+  if (mailIsOff(mail)) return;
   sendAfterResponse(to, message(mail), mail);
 }
 

@@ -1,6 +1,7 @@
 import { findTokenAccount, issueAccountToken } from '../store/account-tokens';
 import { AuthFailure } from '../errors';
-import { requireMailOn, sendPasswordChanged, sendPasswordReset } from './notify';
+import { requireMailOn } from './mail-off';
+import { sendPasswordChanged, sendPasswordReset } from './notify';
 import { hashPassword } from '../crypto/password';
 import { countAccountMail, limitByAddress } from '../limits/window';
 import { resetPasswordWithToken } from '../store/users';

@@ -1,6 +1,7 @@
 import { issueAccountToken, isWellFormedLinkToken } from '../store/account-tokens';
 import { AuthFailure, rateLimited } from '../errors';
-import { requireMailOn, sendEmailVerification } from './notify';
+import { requireMailOn } from './mail-off';
+import { sendEmailVerification } from './notify';
 import { countAccountMail } from '../limits/window';
 import { verifyEmailWithToken } from '../store/users';
 import { publicUser, type PublicUser } from '../wire/public-user';
