@@ -1,5 +1,5 @@
 import { defineConfig } from 'drizzle-kit';
-import { databaseUrl } from './lib/config/database-url';
+import { migrationDatabaseUrl } from './lib/config/commands';
 import { loadEnvFiles } from './scripts/support/env';
 
 loadEnvFiles(); // .env.local and friends, as the app reads them
@@ -8,14 +8,13 @@ loadEnvFiles(); // .env.local and friends, as the app reads them
 // direct connection, not behind the pooler (PgBouncer in transaction mode). drizzle-kit connects over TCP
 // with `pg` (installed for that), which reaches Neon and the local database alike. drizzle-kit's migrator
 // takes no lock: `npm run db:migrate` does (scripts/migrate.ts); prefer it as the release step.
-const name = process.env.DATABASE_URL_UNPOOLED?.trim() ? 'DATABASE_URL_UNPOOLED' : 'DATABASE_URL';
 const needsDatabase = process.argv.some((arg) => ['migrate', 'push', 'pull', 'studio'].includes(arg));
 
 export default defineConfig({
   dialect: 'postgresql',
   schema: './lib/db/schema.ts',
   out: './drizzle',
-  dbCredentials: { url: needsDatabase ? databaseUrl(process.env, name).href : '' },
+  dbCredentials: { url: needsDatabase ? migrationDatabaseUrl().url.href : '' },
   strict: true,
   verbose: true,
 });

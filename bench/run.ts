@@ -19,6 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import autocannon, { type Options, type Result } from 'autocannon';
 import bcrypt from 'bcryptjs';
+import { readSetting } from '../lib/config/commands';
 import { startLocalDatabase } from '../scripts/local/local-db';
 import { applyMigrations } from '../scripts/migrate';
 import { run } from '../scripts/support/run';
@@ -27,7 +28,8 @@ import { freePort, productionEnv, startServer, type ChildServer } from '../scrip
 const ROOT = process.cwd();
 const NEXT_BIN = path.join(ROOT, 'node_modules', 'next', 'dist', 'bin', 'next');
 const CORES = os.availableParallelism();
-const COST = Number(process.env.BCRYPT_COST ?? 12);
+const COST = readSetting('BCRYPT_COST');
+const WORKERS = readSetting('BCRYPT_WORKERS');
 const DURATION = Number(process.env.BENCH_DURATION) || 8;
 const CONNECTIONS = 50;
 const PASSWORD = 'correct horse battery staple';
@@ -165,7 +167,6 @@ function compareMs(): number {
 }
 
 async function main(): Promise<void> {
-  if (!Number.isInteger(COST) || COST < 10 || COST > 15) throw new Error(`BCRYPT_COST must be 10 to 15 (got ${COST})`);
   const loadBefore = os.loadavg();
   if (process.env.BENCH_SKIP_BUILD !== '1') {
     log('next build ...');
@@ -193,7 +194,7 @@ async function main(): Promise<void> {
       DATABASE_URL: databaseUrl,
       JWT_SECRET: randomBytes(32).toString('base64url'),
       BCRYPT_COST: String(COST),
-      BCRYPT_WORKERS: process.env.BCRYPT_WORKERS,
+      BCRYPT_WORKERS: String(WORKERS),
       RATE_LIMIT: 'off',
       SMTP_URL: 'off', // nothing measured sends mail
     });
@@ -263,11 +264,11 @@ async function main(): Promise<void> {
 
     const output = server.output();
     const hashing =
-      process.env.BCRYPT_WORKERS === '0'
+      WORKERS === 0
         ? 'main thread (BCRYPT_WORKERS=0)'
         : output.includes('worker threads unavailable')
           ? 'main thread (workers failed)'
-          : `worker threads (${Number(process.env.BCRYPT_WORKERS) || CORES})`;
+          : `worker threads (${WORKERS})`;
     await server.stop();
     server = undefined;
 

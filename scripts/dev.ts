@@ -11,7 +11,7 @@
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { databaseUrl } from '../lib/config/database-url';
+import { readSetting } from '../lib/config/commands';
 import { loadEnvFiles } from './support/env';
 import { ensureJwtSecret } from './support/jwt-secret';
 import { startLocalDatabase } from './local/local-db';
@@ -34,7 +34,7 @@ async function main(): Promise<void> {
 
   // Before the database: if this fails (a taken LOCAL_MAIL_PORT), no PostgreSQL is left running behind it.
   let stopMailCatcher = async () => {};
-  const smtpUrl = process.env.SMTP_URL?.trim();
+  const smtpUrl = readSetting('SMTP_URL');
   if (!smtpUrl) {
     const catcher = await startLocalMailCatcher();
     stopMailCatcher = catcher.stop;
@@ -45,17 +45,17 @@ async function main(): Promise<void> {
   } else {
     console.log(`dev: sending mail through SMTP_URL from your environment (${smtpUrl.replace(/\/\/[^@/]*@/, '//***@')}).`);
   }
-  process.env.APP_URL ||= `http://localhost:${devPort(process.argv.slice(2))}`;
+  if (!readSetting('APP_URL')) process.env.APP_URL = `http://localhost:${devPort(process.argv.slice(2))}`;
 
   let stopDatabase = async () => {};
-  if (process.env.DATABASE_URL !== undefined && !process.env.DATABASE_URL.trim()) {
-    // An empty line (a failed `$(npx neonctl ...)`) must not silently mean "the local database".
-    console.warn('dev: DATABASE_URL is set but empty (in .env.local?): using the local database. Remove the line, or set your Neon connection string.');
-  }
-  if (process.env.DATABASE_URL?.trim()) {
-    databaseUrl(); // a clear message now rather than on the first request
+  // Checked now (a clear message rather than one on the first request).
+  if (readSetting('DATABASE_URL')) {
     console.log('dev: using DATABASE_URL from your environment; creating nothing.');
   } else {
+    if ('DATABASE_URL' in process.env) {
+      // An empty line (a failed `$(npx neonctl ...)`) must not silently mean "the local database".
+      console.warn('dev: DATABASE_URL is set but empty (in .env.local?): using the local database. Remove the line, or set your Neon connection string.');
+    }
     console.log('dev: DATABASE_URL is not set; starting the local PostgreSQL 17 and its Neon relay ...');
     const local = await startLocalDatabase();
     stopDatabase = local.stop;

@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { Pool, PoolClient } from '@neondatabase/serverless';
 import { drizzle } from 'drizzle-orm/neon-serverless';
 import { migrate } from 'drizzle-orm/neon-serverless/migrator';
-import { databaseUrl } from '../lib/config/database-url';
+import { migrationDatabaseUrl } from '../lib/config/commands';
 import { openPool } from './support/db';
 import { isMain, run } from './support/run';
 import { ensureDatabaseUrl } from './local/local-db';
@@ -59,8 +59,7 @@ export function describeMigrations({ applied, total }: { applied: number; total:
 async function main(): Promise<void> {
   const stop = await ensureDatabaseUrl();
   try {
-    const name = process.env.DATABASE_URL_UNPOOLED?.trim() ? 'DATABASE_URL_UNPOOLED' : 'DATABASE_URL';
-    const url = databaseUrl(process.env, name);
+    const { name, url } = migrationDatabaseUrl();
     if (url.hostname.includes('-pooler')) {
       throw new Error(
         `${name} is Neon's pooled host (-pooler): migrations need the direct host, where their lock holds. ` +

@@ -1,7 +1,5 @@
-/** Reading and checking a database URL, shared by lib/config/index.ts, drizzle.config.ts and the scripts. */
+/** Reading and checking a database URL (DATABASE_URL, DATABASE_URL_UNPOOLED), and telling a local one. */
 import { ConfigError } from './error';
-
-type Env = Record<string, string | undefined>;
 
 const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
 
@@ -36,9 +34,4 @@ export function parseDatabaseUrl(value: string | undefined, name: string): URL {
     );
   }
   return url;
-}
-
-/** For the command-line tools: the URL in `env[name]` (DATABASE_URL, or DATABASE_URL_UNPOOLED for migrations). */
-export function databaseUrl(env: Env = process.env, name = 'DATABASE_URL'): URL {
-  return parseDatabaseUrl(env[name], name);
 }

@@ -1,7 +1,6 @@
-import { ConfigError } from './error';
-
-type Env = Record<string, string | undefined>;
 import { isLocalHost } from './database-url';
+import type { Env } from './env';
+import { ConfigError } from './error';
 
 /**
  * The mail section of the configuration (lib/config/index.ts declares the variables and calls this): the

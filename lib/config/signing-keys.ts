@@ -4,6 +4,7 @@
  * like a bad JWT_SECRET does. Turning them into jose keys (async) happens once, in lib/auth/crypto/access-tokens.ts.
  */
 import { createHash, createPrivateKey, createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
+import type { Env } from './env';
 import { ConfigError } from './error';
 
 export type AsymmetricAlg = 'EdDSA' | 'ES256';
@@ -33,7 +34,7 @@ function algorithmOf(key: KeyObject, name: string): AsymmetricAlg {
 }
 
 /** RFC 7638 thumbprint (SHA-256, base64url) of the public members: the default kid. */
-export function jwkThumbprint(jwk: JsonWebKey): string {
+function jwkThumbprint(jwk: JsonWebKey): string {
   const members = jwk.kty === 'EC' ? { crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y } : { crv: jwk.crv, kty: jwk.kty, x: jwk.x };
   return createHash('sha256').update(JSON.stringify(members)).digest('base64url');
 }
@@ -101,7 +102,7 @@ function splitRetired(text: string, name: string): (string | JsonWebKey)[] {
 }
 
 /** The asymmetric signing setup, or undefined when JWT_PRIVATE_KEY is unset (HS256 then). */
-export function readAsymmetricKeys(env: Record<string, string | undefined>): AsymmetricKeys | undefined {
+export function readAsymmetricKeys(env: Env): AsymmetricKeys | undefined {
   const privateText = env.JWT_PRIVATE_KEY?.trim();
   const retiredText = env.JWT_RETIRED_PUBLIC_KEYS?.trim();
   if (!privateText) {

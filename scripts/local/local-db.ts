@@ -14,6 +14,7 @@ import fs from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
+import { readSetting } from '../../lib/config/commands';
 import { loadEnvFiles } from '../support/env';
 import { isRoot, postgresUser, reachableBinaries, reachableClusterFolder } from './postgres-as-root';
 import { initCluster, packagedPostgres, startPostgres } from './postgres-server';
@@ -241,7 +242,7 @@ export async function startLocalDatabase(options: LocalDatabaseOptions = {}): Pr
  */
 export async function ensureDatabaseUrl(): Promise<() => Promise<void>> {
   loadEnvFiles();
-  if (process.env.DATABASE_URL?.trim()) return async () => {};
+  if (readSetting('DATABASE_URL')) return async () => {};
   const local = await startLocalDatabase({ log: (line) => console.error(line) });
   process.env.DATABASE_URL = local.url;
   console.error(

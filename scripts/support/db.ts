@@ -1,12 +1,12 @@
 /** For the database commands: a Neon-driver pool on DATABASE_URL (the local database when unset). */
 import { Pool } from '@neondatabase/serverless';
 import { configureNeonDriver } from '../../lib/db/driver';
-import { databaseUrl } from '../../lib/config/database-url';
+import { databaseUrl, readSetting } from '../../lib/config/commands';
 import { ensureDatabaseUrl } from '../local/local-db';
 
 /** A small Neon-driver pool for a command (not the app's: commands connect once, patiently). */
 export function openPool(url: URL, max = 2): Pool {
-  configureNeonDriver(url, process.env.NEON_WS_PROXY?.trim());
+  configureNeonDriver(url, readSetting('NEON_WS_PROXY'));
   return new Pool({ connectionString: url.href, max, connectionTimeoutMillis: 10_000 });
 }
 

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { signingKeySet } from '../../lib/config/commands';
 
 /**
  * For `npm run dev`: when no JWT_SECRET is set (and no JWT_PRIVATE_KEY signs instead), appends a fresh
@@ -8,7 +9,7 @@ import path from 'node:path';
  * whether it wrote one.
  */
 export function ensureJwtSecret(dir = process.cwd()): boolean {
-  if (process.env.JWT_SECRET || process.env.JWT_PRIVATE_KEY) return false;
+  if (signingKeySet()) return false;
   const secret = randomBytes(32).toString('base64url');
   const file = path.join(dir, '.env.local');
   const existing = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';

@@ -1,4 +1,4 @@
-import { databaseUrl } from '../../lib/config/database-url';
+import { databaseUrl } from '../../lib/config/commands';
 import { expect, test } from '../support/fixtures';
 import { runServerToExit, serverEnv } from '../support/server';
 
