@@ -6,7 +6,7 @@ import { withPool } from './support/db';
 import { run } from './support/run';
 import { printTable } from './support/table';
 
-export const VERIFY_QUERIES = {
+const VERIFY_QUERIES = {
   tables: `select table_schema, table_name from information_schema.tables
   where table_schema = 'public' order by table_name`,
   columns: `select column_name, data_type, is_nullable, column_default from information_schema.columns

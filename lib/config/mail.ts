@@ -3,7 +3,7 @@ import type { Env } from './env';
 import { ConfigError } from './error';
 
 /**
- * The mail section of the configuration (lib/config/index.ts declares the variables and calls this): the
+ * The mail section of the configuration (lib/config/settings.ts declares the variables, lib/config/read.ts calls this): the
  * settings depend on each other and on NODE_ENV (production requires a real server, sender and
  * front-end address), so they are derived together here. Pure: the caller passes the environment.
  */

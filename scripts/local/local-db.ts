@@ -45,7 +45,7 @@ export type LocalDatabase = {
 const USER = 'postgres';
 const ROOT = process.cwd();
 
-export function defaultPort(): number {
+function defaultPort(): number {
   return Number(process.env.LOCAL_DB_PORT) || 54320;
 }
 

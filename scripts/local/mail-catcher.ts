@@ -80,7 +80,7 @@ export async function readCaughtMail(file: string): Promise<CaughtMail> {
 }
 
 /** The dev console's line for a message: recipient, subject, and the link a developer wants to click. */
-export function describeCaughtMail(mail: CaughtMail): string {
+function describeCaughtMail(mail: CaughtMail): string {
   const link = mail.links.find((l) => new URL(l).searchParams.has('token')) ?? mail.links[0] ?? '(no link)';
   return `mail: to ${mail.to.join(', ')} | ${mail.subject} | ${link}`;
 }
@@ -160,7 +160,7 @@ export async function startMailCatcher(options: MailCatcherOptions): Promise<Mai
   };
 }
 
-export const DEFAULT_MAIL_PORT = 1025;
+const DEFAULT_MAIL_PORT = 1025;
 
 /** A folder as the console shows it: relative inside the project, absolute elsewhere. */
 export function shownPath(dir: string): string {

@@ -29,7 +29,7 @@ export function postgresUser(): RunAs {
 }
 
 /** The first folder above `target` that a user owning none of them cannot search, if any. */
-export async function firstUnsearchableFolder(target: string): Promise<string | undefined> {
+async function firstUnsearchableFolder(target: string): Promise<string | undefined> {
   const folders: string[] = [];
   for (let dir = path.dirname(path.resolve(target)); ; dir = path.dirname(dir)) {
     folders.unshift(dir);

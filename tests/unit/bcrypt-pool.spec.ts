@@ -10,7 +10,7 @@ import { AuthFailure } from '../../lib/auth/errors';
 import { ConfigError, readConfig } from '../../lib/config';
 import { toErrorResponse } from '../../lib/http/error-response';
 
-/** BCRYPT_WORKERS as lib/config/index.ts reads it, on a machine with this many cores. */
+/** BCRYPT_WORKERS as lib/config/settings.ts reads it, on a machine with this many cores. */
 function readBcryptWorkers(env: Record<string, string>, cores: number): number {
   const real = os.availableParallelism;
   Object.defineProperty(os, 'availableParallelism', { value: () => cores, configurable: true });

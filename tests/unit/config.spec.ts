@@ -4,12 +4,12 @@ import { ConfigError, readConfig, SETTINGS } from '../../lib/config';
 
 const declared = Object.keys(SETTINGS).sort();
 
-test('.env.example lists exactly the variables lib/config/index.ts reads', () => {
+test('.env.example lists exactly the variables lib/config/settings.ts declares', () => {
   const names = [...fs.readFileSync('.env.example', 'utf8').matchAll(/^#? ?([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]!);
   expect([...new Set(names)].sort()).toEqual(declared);
 });
 
-test("the README's configuration table lists exactly the variables lib/config/index.ts reads", () => {
+test("the README's configuration table lists exactly the variables lib/config/settings.ts declares", () => {
   const readme = fs.readFileSync('README.md', 'utf8');
   const section = readme.slice(readme.indexOf('## Configuration'));
   const table = section.slice(0, section.indexOf('\n## ', 5));

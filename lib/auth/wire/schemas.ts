@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { MAX_PASSWORD_BYTES, normalizePassword, passwordBytes } from '../crypto/password';
 
-export const MIN_PASSWORD_LENGTH = 8;
+const MIN_PASSWORD_LENGTH = 8;
 
 const email = z
   .string({ error: 'Enter an email address.' })
