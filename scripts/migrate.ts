@@ -8,9 +8,8 @@ import type { Pool, PoolClient } from '@neondatabase/serverless';
 import { drizzle } from 'drizzle-orm/neon-serverless';
 import { migrate } from 'drizzle-orm/neon-serverless/migrator';
 import { migrationDatabaseUrl } from '../lib/config/commands';
-import { openPool } from './support/db';
+import { ensureDatabaseUrl, openPool } from './db';
 import { isMain, run } from './support/run';
-import { ensureDatabaseUrl } from './local/local-db';
 
 /** Any fixed bigint: the key every run of this app's migrations locks on. */
 const MIGRATION_LOCK = 7_351_240_116;

@@ -9,7 +9,7 @@ import { pruneRateLimits } from '../lib/auth/limits/window';
 import { pruneSessions } from '../lib/auth/store/sessions';
 import { config, databaseUrlSetting } from '../lib/config';
 import { getPool } from '../lib/db';
-import { ensureDatabaseUrl } from './local/local-db';
+import { ensureDatabaseUrl } from './db';
 import { run } from './support/run';
 
 run(async () => {

@@ -17,7 +17,7 @@ import { hashPassword } from '../lib/auth/crypto/password';
 import { newPassword } from '../lib/auth/wire/schemas';
 import { deleteUser, findUserByEmail, listUsers, markEmailVerified, setPasswordAndEndSessions, setUserActive } from '../lib/auth/store/users';
 import { getPool } from '../lib/db';
-import { ensureDatabaseUrl } from './local/local-db';
+import { ensureDatabaseUrl } from './db';
 import { run } from './support/run';
 import { printTable } from './support/table';
 

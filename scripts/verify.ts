@@ -2,7 +2,7 @@
  * npm run db:verify: shows that the auth tables exist and have the expected structure, with the same
  * SQL the README gives for psql against Neon.
  */
-import { withPool } from './support/db';
+import { withPool } from './db';
 import { run } from './support/run';
 import { printTable } from './support/table';
 

@@ -14,8 +14,6 @@ import fs from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
-import { readSetting } from '../../lib/config/commands';
-import { loadEnvFiles } from '../support/env';
 import { isRoot, postgresUser, reachableBinaries, reachableClusterFolder } from './postgres-as-root';
 import { initCluster, packagedPostgres, startPostgres } from './postgres-server';
 import { isMain, run } from '../support/run';
@@ -234,23 +232,6 @@ export async function startLocalDatabase(options: LocalDatabaseOptions = {}): Pr
       await fs.rm(ownerFile, { force: true });
     },
   };
-}
-
-/**
- * For scripts: leaves a DATABASE_URL from the environment as it is; otherwise points it at the local
- * database (started if need be). Returns a function that stops whatever was started.
- */
-export async function ensureDatabaseUrl(): Promise<() => Promise<void>> {
-  loadEnvFiles();
-  if (readSetting('DATABASE_URL')) return async () => {};
-  const local = await startLocalDatabase({ log: (line) => console.error(line) });
-  process.env.DATABASE_URL = local.url;
-  console.error(
-    local.owned
-      ? 'DATABASE_URL is not set: using the local database (started for this command).'
-      : 'DATABASE_URL is not set: using the local database that `npm run dev` / `npm run db:local` runs.',
-  );
-  return local.stop;
 }
 
 async function main(): Promise<void> {

@@ -49,7 +49,7 @@ const addresses = (field: AddressObject | AddressObject[] | undefined) =>
 const decodeEntities = (s: string) => s.replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>');
 
 /** Parses one stored message (the catcher's .eml, with its Delivered-To lines). */
-export async function parseCaughtMail(source: Buffer, file = ''): Promise<CaughtMail> {
+async function parseCaughtMail(source: Buffer, file = ''): Promise<CaughtMail> {
   const parsed = await simpleParser(source);
   const delivered = parsed.headerLines.filter((h) => h.key === 'delivered-to').map((h) => h.line.slice(h.line.indexOf(':') + 1).trim().toLowerCase());
   const text = parsed.text ?? '';
