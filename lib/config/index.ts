@@ -1,8 +1,9 @@
 /**
  * The configuration, as the rest of the app asks for it. Every environment variable the server reads is
  * declared once in settings.ts, parsed and checked there (read.ts assembles them into a Config), with a
- * default and a message per bad value that names the variable and says what to write. Nothing else in
- * lib/ or app/ reads process.env for a setting, and lib/config imports nothing else of lib/.
+ * default and a message per bad value that names the variable and says what to write. Nothing outside
+ * lib/config reads process.env for a setting (the commands ask commands.ts), and lib/config imports
+ * nothing else of lib/.
  * `.env.example` and the README's configuration table list exactly the names in SETTINGS
  * (tests/unit/config.spec.ts compares them).
  *
