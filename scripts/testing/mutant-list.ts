@@ -155,7 +155,7 @@ export const MUTANTS: Mutant[] = [
   {
     name: 'requireUser-skips-active',
     description: "a deactivated user's token still works",
-    edits: [{ file: 'lib/auth/flows/guard.ts', from: 'if (!found || !found.user.is_active) throw', to: 'if (!found) throw' }],
+    edits: [{ file: 'lib/auth/flows/guard.ts', from: 'if (!found || !found.user.isActive) throw', to: 'if (!found) throw' }],
     specs: [GUARD_SPEC],
   },
   {
