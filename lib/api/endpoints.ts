@@ -23,6 +23,7 @@ import {
   tokenResponse,
   userResponse,
 } from '../auth/schemas';
+import type { z } from 'zod';
 import { healthResponse, serviceIndexResponse } from './service-schemas';
 
 /** The schemas the OpenAPI document names (components/schemas); requests are shown as clients send them. */
@@ -61,12 +62,24 @@ export type Endpoint = {
   auth?: 'user';
   tag: 'auth' | 'service';
   summary: string;
+  /**
+   * The path parameters: one zod schema for each `{name}` in `path` (the route folder is `[name]`). A
+   * value that fails its schema is answered 422 naming the parameter before the handler runs; the
+   * handler receives `params` parsed and typed.
+   */
+  params?: Record<string, z.ZodType>;
   description?: string;
   /** The request body: JSON, and/or an application/x-www-form-urlencoded form (400, 413, 415, 422 then). */
   body?: { json: SchemaName; form?: SchemaName; optional?: true };
-  /** The success answer; no schema means a JSON object described elsewhere; 204 has no body. */
+  /**
+   * The success answer; no schema means a JSON object described elsewhere; 204 has no body. What the
+   * handler returns is type-checked against the schema (lib/http/endpoint.ts).
+   */
   ok: { status: 200 | 201 | 202 | 204; description: string; schema?: SchemaName };
-  /** Other statuses it can answer, with the standard error body unless given another (500 is added to all). */
+  /**
+   * Other statuses it can answer, with the standard error body unless given another (500 is added to
+   * all). One with a schema other than Error is an answer the handler may return with `reply()`.
+   */
   errors?: (number | { status: number; description: string; schema: SchemaName })[];
 };
 
