@@ -29,7 +29,7 @@ test('the proxy guards exactly the paths of the endpoints declared with auth: "u
     expect(needsUser(sample(path)), `${method} ${path}`).toBe(false);
   }
   // A parameter stands for one segment, not for a deeper path or none.
-  expect(needsUser('/auth/sessions/')).toBe(false);
+  expect(needsUser('/auth/me/extra')).toBe(false);
   expect(needsUser('/auth/sessions/a/b')).toBe(false);
   expect(needsUser('/auth/nothing-here')).toBe(false);
   expect(needsUser('/auth/%ZZ')).toBe(false);
