@@ -1,6 +1,6 @@
 import { NextResponse, type NextRequest } from 'next/server';
 import { needsUser } from '@/lib/api/guarded-paths';
-import { requireToken } from '@/lib/auth/guard';
+import { requireToken } from '@/lib/auth/flows/guard';
 import { requireDeclaredLength } from '@/lib/http/body';
 import { withCors } from '@/lib/http/cors';
 import { toErrorResponse } from '@/lib/http/error-response';

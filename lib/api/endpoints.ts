@@ -25,7 +25,7 @@ import {
   sessionResponse,
   tokenResponse,
   userResponse,
-} from '../auth/schemas';
+} from '../auth/wire/schemas';
 import type { z } from 'zod';
 import { healthResponse, serviceIndexResponse } from './service-schemas';
 

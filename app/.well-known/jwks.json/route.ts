@@ -1,5 +1,5 @@
 import { endpoints } from '@/lib/api/endpoints';
-import { publicJwks } from '@/lib/auth/tokens';
+import { publicJwks } from '@/lib/auth/crypto/access-tokens';
 import { on, route } from '@/lib/http/endpoint';
 
 // Read at run time: the keys come from the environment, never from the build.

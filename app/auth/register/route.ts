@@ -1,5 +1,5 @@
 import { endpoints } from '@/lib/api/endpoints';
-import { register } from '@/lib/auth/registration';
+import { register } from '@/lib/auth/flows/registration';
 import { clientAddress } from '@/lib/http/client-address';
 import { on, reply, route } from '@/lib/http/endpoint';
 

@@ -1,5 +1,5 @@
 import { endpoints } from '@/lib/api/endpoints';
-import { listSessions } from '@/lib/auth/session-list';
+import { listSessions } from '@/lib/auth/flows/session-list';
 import { on, route } from '@/lib/http/endpoint';
 
 /** GET /auth/sessions (bearer) -> 200 the user's live sessions, newest first, the token's own marked current. */

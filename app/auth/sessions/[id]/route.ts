@@ -1,6 +1,6 @@
 import { endpoints } from '@/lib/api/endpoints';
 import { AuthFailure } from '@/lib/auth/errors';
-import { revokeSession } from '@/lib/auth/sessions';
+import { revokeSession } from '@/lib/auth/store/sessions';
 import { on, route } from '@/lib/http/endpoint';
 
 /** DELETE /auth/sessions/{id} (bearer) -> 204; 404 unless it is a live session of this user. */

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
-import type { sessionResponse } from './schemas';
-import { listLiveSessions } from './sessions';
+import type { sessionResponse } from '../wire/schemas';
+import { listLiveSessions } from '../store/sessions';
 
 type ListedSession = z.output<typeof sessionResponse>;
 
