@@ -68,7 +68,7 @@ export const refreshTokens = pgTable(
 /**
  * Rate-limit counters, in PostgreSQL so that every server instance (serverless functions included)
  * shares them. One row per key, e.g. `login:ip:<address>`, `login:account:<sha256 of email>` and
- * `login:account:<sha256 of email>:ip:<address>` (lib/auth/rate-limit.ts).
+ * `login:account:<sha256 of email>:ip:<address>` (lib/auth/limits/password-backoff.ts).
  */
 export const rateLimits = pgTable(
   'rate_limits',

@@ -1,4 +1,4 @@
-import type { Fault, Relay } from '../../scripts/relay';
+import type { Fault, Relay } from '../../scripts/local/relay';
 import { expect, test } from '../support/fixtures';
 import { expectLogged, REFUSED, serverBehindCuttableRelay, serversBehindOneRelay, SignedInLoad } from '../support/outage';
 

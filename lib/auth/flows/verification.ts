@@ -1,8 +1,8 @@
-import { issueAccountToken, isWellFormedLinkToken } from './account-tokens';
-import { AuthFailure, rateLimited } from './errors';
+import { issueAccountToken, isWellFormedLinkToken } from '../store/account-tokens';
+import { AuthFailure, rateLimited } from '../errors';
 import { requireMailOn, sendEmailVerification } from './notify';
-import { countAccountMail } from './rate-limit';
-import { verifyEmailWithToken, type PublicUser } from './users';
+import { countAccountMail } from '../limits/password-backoff';
+import { verifyEmailWithToken, type PublicUser } from '../store/users';
 
 /** Confirms the email of the account a verification link belongs to; returns the account. */
 export async function verifyEmail(token: string): Promise<PublicUser> {

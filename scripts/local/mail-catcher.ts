@@ -11,7 +11,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { simpleParser, type AddressObject } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
-import { isMain, run } from './run';
+import { isMain, run } from '../support/run';
 
 export type CaughtMail = {
   file: string;

@@ -1,4 +1,4 @@
-import { AuthFailure } from './errors';
+import { AuthFailure } from '../errors';
 
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
 

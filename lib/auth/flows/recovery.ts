@@ -1,9 +1,9 @@
-import { findTokenAccount, issueAccountToken } from './account-tokens';
-import { AuthFailure } from './errors';
+import { findTokenAccount, issueAccountToken } from '../store/account-tokens';
+import { AuthFailure } from '../errors';
 import { requireMailOn, sendPasswordChanged, sendPasswordReset } from './notify';
-import { hashPassword } from './password';
-import { countAccountMail, limitByAddress } from './rate-limit';
-import { resetPasswordWithToken } from './users';
+import { hashPassword } from '../crypto/password';
+import { countAccountMail, limitByAddress } from '../limits/password-backoff';
+import { resetPasswordWithToken } from '../store/users';
 
 /**
  * "Forgot password": a reset link to the account's email. The caller answers the same whatever
@@ -22,7 +22,7 @@ export async function requestPasswordReset(email: string, clientAddress: string)
 /**
  * A new password from a reset link. A dead link is refused before the new password is hashed (so
  * guessing links costs no hashing); then one transaction spends the token and, only if that worked,
- * stores the hash, verifies the email and ends every session (lib/auth/users.ts). The owner is told.
+ * stores the hash, verifies the email and ends every session (lib/auth/store/users.ts). The owner is told.
  */
 export async function resetPassword(token: string, newPassword: string): Promise<void> {
   const account = await findTokenAccount(token, 'password_reset');

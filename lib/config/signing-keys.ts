@@ -1,10 +1,10 @@
 /**
  * Asymmetric signing keys from the environment (JWT_PRIVATE_KEY, JWT_RETIRED_PUBLIC_KEYS), parsed
  * synchronously with node:crypto so that a bad key stops the server at start with a clear message,
- * like a bad JWT_SECRET does. Turning them into jose keys (async) happens once, in tokens.ts.
+ * like a bad JWT_SECRET does. Turning them into jose keys (async) happens once, in lib/auth/crypto/access-tokens.ts.
  */
 import { createHash, createPrivateKey, createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
-import { ConfigError } from '../config/error';
+import { ConfigError } from './error';
 
 export type AsymmetricAlg = 'EdDSA' | 'ES256';
 

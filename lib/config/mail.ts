@@ -1,7 +1,7 @@
-import { ConfigError } from '../config/error';
+import { ConfigError } from './error';
 
 type Env = Record<string, string | undefined>;
-import { isLocalHost } from '../db/url';
+import { isLocalHost } from './database-url';
 
 /**
  * The mail section of the configuration (lib/config/index.ts declares the variables and calls this): the

@@ -1,5 +1,5 @@
 /** Reading and checking a database URL, shared by lib/config/index.ts, drizzle.config.ts and the scripts. */
-import { ConfigError } from '../config/error';
+import { ConfigError } from './error';
 
 type Env = Record<string, string | undefined>;
 

@@ -1,10 +1,10 @@
 import { and, eq, sql } from 'drizzle-orm';
-import { getDb } from '../db';
-import { isUniqueViolation } from '../db/errors';
-import { readWithRetry } from '../db/read-retry';
-import { rateLimits, sessions, users, type User } from '../db/schema';
+import { getDb } from '../../db';
+import { isUniqueViolation } from '../../db/errors';
+import { readWithRetry } from '../../db/read-retry';
+import { rateLimits, sessions, users, type User } from '../../db/schema';
 import { insertTokenFor, spendToken, voidTokensOf } from './account-tokens';
-import { accountCountersOf, loginCountersOf } from './rate-limit';
+import { accountCountersOf, loginCountersOf } from '../limits/password-backoff';
 import { revokeAllSessions } from './sessions';
 
 export type PublicUser = { id: string; email: string; is_active: boolean; email_verified: boolean; created_at: string };

@@ -1,8 +1,8 @@
 import { errors, importJWK, jwtVerify, SignJWT, type JWTHeaderParameters } from 'jose';
 import { createHash } from 'node:crypto';
-import { config, signingConfig, type SigningConfig } from '../config';
-import { AuthFailure } from './errors';
-import type { PublicJwk } from './keys';
+import { config, signingConfig, type SigningConfig } from '../../config';
+import { AuthFailure } from '../errors';
+import type { PublicJwk } from '../../config/signing-keys';
 
 /** RFC 9068 access-token type, checked on verify so that no other kind of JWT passes for one. */
 export const ACCESS_TOKEN_TYP = 'at+jwt';

@@ -1,14 +1,14 @@
-import { config } from '../config';
-import { sendAfterResponse } from '../mail/after-response';
+import { config } from '../../config';
+import { sendAfterResponse } from '../../mail/after-response';
 import {
   accountDeletedMessage,
   passwordChangedMessage,
   passwordResetMessage,
   signupAttemptMessage,
   verifyEmailMessage,
-} from '../mail/messages';
-import { requireMail } from '../mail/send';
-import { linkLifetime } from './account-tokens';
+} from '../../mail/messages';
+import { requireMail } from '../../mail/send';
+import { linkLifetime } from '../store/account-tokens';
 
 /**
  * The messages the account flows send, in one place. Each is sent after the response (lib/mail), so

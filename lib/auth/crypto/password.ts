@@ -1,6 +1,6 @@
 import bcrypt from 'bcryptjs';
 import { bcryptCompare, bcryptHash } from './bcrypt-pool';
-import { config } from '../config';
+import { config } from '../../config';
 
 /**
  * bcrypt reads only the first 72 bytes of UTF-8. Registration refuses longer passwords (see

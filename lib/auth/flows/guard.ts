@@ -1,7 +1,7 @@
-import { bearerToken } from './bearer';
-import { AuthFailure } from './errors';
-import { verifyAccessToken, type AccessClaims } from './tokens';
-import { findUserAndSession, type PublicUser } from './users';
+import { bearerToken } from '../wire/bearer';
+import { AuthFailure } from '../errors';
+import { verifyAccessToken, type AccessClaims } from '../crypto/access-tokens';
+import { findUserAndSession, type PublicUser } from '../store/users';
 
 /**
  * The stateless check: a valid access token (signature, algorithm, kid, typ, iss, aud, exp), no

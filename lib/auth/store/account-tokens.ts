@@ -1,9 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { sql, type SQL } from 'drizzle-orm';
-import { config } from '../config';
-import { getDb } from '../db';
-import { readWithRetry } from '../db/read-retry';
-import { accountTokens, users } from '../db/schema';
+import { config } from '../../config';
+import { getDb } from '../../db';
+import { readWithRetry } from '../../db/read-retry';
+import { accountTokens, users } from '../../db/schema';
 
 /**
  * The single-use tokens sent in links by email (table account_tokens): password reset and email
@@ -45,7 +45,7 @@ const t = {
 
 /**
  * SQL: insert ... select that stores a new token for each user id `userIds` yields (a subquery), with
- * its expiry. Used by issueAccountToken and by registration's one statement (lib/auth/users.ts).
+ * its expiry. Used by issueAccountToken and by registration's one statement (lib/auth/store/users.ts).
  */
 export function insertTokenFor(userIds: SQL, token: string, purpose: TokenPurpose): SQL {
   return sql`insert into ${accountTokens} (${t.tokenHash}, ${t.userId}, ${t.purpose}, ${t.expiresAt})

@@ -1,9 +1,9 @@
-import { config } from '../config';
-import { AuthFailure } from './errors';
-import { dummyHash, hashPassword, needsRehash, verifyPassword } from './password';
-import { countPasswordAttempt } from './rate-limit';
-import { startLoginSession, type IssuedSession } from './sessions';
-import { findUserByEmail, upgradePasswordHash } from './users';
+import { config } from '../../config';
+import { AuthFailure } from '../errors';
+import { dummyHash, hashPassword, needsRehash, verifyPassword } from '../crypto/password';
+import { countPasswordAttempt } from '../limits/password-backoff';
+import { startLoginSession, type IssuedSession } from '../store/sessions';
+import { findUserByEmail, upgradePasswordHash } from '../store/users';
 
 /**
  * A login, every step of it (as the FastAPI template's crud.authenticate): count the attempt, check

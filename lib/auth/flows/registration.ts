@@ -1,10 +1,10 @@
-import { config } from '../config';
-import { newLinkToken } from './account-tokens';
-import { AuthFailure } from './errors';
+import { config } from '../../config';
+import { newLinkToken } from '../store/account-tokens';
+import { AuthFailure } from '../errors';
 import { sendEmailVerification, sendSignupAttempt } from './notify';
-import { hashPassword } from './password';
-import { limitByAddress } from './rate-limit';
-import { createUser, type PublicUser } from './users';
+import { hashPassword } from '../crypto/password';
+import { limitByAddress } from '../limits/password-backoff';
+import { createUser, type PublicUser } from '../store/users';
 
 /**
  * A sign-up, by EMAIL_VERIFICATION:
@@ -13,7 +13,7 @@ import { createUser, type PublicUser } from './users';
  * - required: one outcome, `pending`, for a new email and for a taken one, so the answer says nothing
  *   about which: the new account gets the verification link, the owner of a taken email a notice that
  *   someone tried. The password is hashed in both cases and the mail goes after the answer, so the time
- *   does not tell either. Logging in waits for the verification (lib/auth/login.ts).
+ *   does not tell either. Logging in waits for the verification (lib/auth/flows/login.ts).
  */
 export type Registration = { outcome: 'created'; user: PublicUser } | { outcome: 'pending' };
 

@@ -1,5 +1,5 @@
 /**
- * The mutants `npm run test:mutants` (scripts/mutants.ts) plants, one at a time: each is a bug a
+ * The mutants `npm run test:mutants` (scripts/testing/mutants.ts) plants, one at a time: each is a bug a
  * security check exists to prevent, made by exact text replacements in named files, with the specs that
  * must catch it. A replacement whose text is no longer found (the code moved on) makes the run fail:
  * update the mutant, never drop it silently.
@@ -22,17 +22,17 @@ export type Mutant = {
   inProcessOnly?: true;
 };
 
-const TOKENS = 'lib/auth/tokens.ts';
+const TOKENS = 'lib/auth/crypto/access-tokens.ts';
 const GUARD_SPEC = 'tests/across/guard.spec.ts';
 const SIGNING_SPEC = 'tests/across/signing.spec.ts';
 const PROXY_SPEC = 'tests/across/proxy.spec.ts';
 const LOGIC_SPEC = 'tests/endpoints/login/logic.spec.ts';
 const REFRESH_SPEC = 'tests/endpoints/refresh/refresh.spec.ts';
-const RATE_LIMIT = 'lib/auth/rate-limit.ts';
+const RATE_LIMIT = 'lib/auth/limits/password-backoff.ts';
 const RATE_LIMIT_SPEC = 'tests/across/rate-limits.spec.ts';
 
 export const MUTANTS: Mutant[] = [
-  // Access-token verification (lib/auth/tokens.ts)
+  // Access-token verification (lib/auth/crypto/access-tokens.ts)
   {
     name: 'aud-unchecked',
     description: 'access-token verification ignores the audience',
@@ -144,17 +144,17 @@ export const MUTANTS: Mutant[] = [
     specs: [GUARD_SPEC],
   },
 
-  // The handler's check (lib/auth/guard.ts) and the proxy (proxy.ts)
+  // The handler's check (lib/auth/flows/guard.ts) and the proxy (proxy.ts)
   {
     name: 'requireUser-skips-session',
     description: 'a token of a logged-out or revoked session still works until it expires',
-    edits: [{ file: 'lib/auth/guard.ts', from: "  if (!found.sessionLive) throw new AuthFailure('invalid_token', 'The session of this token has ended; log in again.');\n", to: '' }],
+    edits: [{ file: 'lib/auth/flows/guard.ts', from: "  if (!found.sessionLive) throw new AuthFailure('invalid_token', 'The session of this token has ended; log in again.');\n", to: '' }],
     specs: [GUARD_SPEC, PROXY_SPEC, 'tests/endpoints/logout/logout.spec.ts'],
   },
   {
     name: 'requireUser-skips-active',
     description: "a deactivated user's token still works",
-    edits: [{ file: 'lib/auth/guard.ts', from: 'if (!found || !found.user.is_active) throw', to: 'if (!found) throw' }],
+    edits: [{ file: 'lib/auth/flows/guard.ts', from: 'if (!found || !found.user.is_active) throw', to: 'if (!found) throw' }],
     specs: [GUARD_SPEC],
   },
   {
@@ -170,13 +170,13 @@ export const MUTANTS: Mutant[] = [
     specs: [PROXY_SPEC],
   },
 
-  // Login (lib/auth/login.ts, password.ts, sessions.ts)
+  // Login (lib/auth/flows/login.ts, password.ts, sessions.ts)
   {
     name: 'unknown-email-skips-compare',
     description: 'login answers 401 at once for an unknown email (no dummy-hash compare): accounts can be found by timing',
     edits: [
       {
-        file: 'lib/auth/login.ts',
+        file: 'lib/auth/flows/login.ts',
         from: "  const matches = await verifyPassword(password, user?.hashedPassword ?? dummyHash());\n  if (!user || !matches) throw new AuthFailure('invalid_credentials');",
         to: "  if (!user) throw new AuthFailure('invalid_credentials');\n  const matches = await verifyPassword(password, user.hashedPassword);\n  if (!matches) throw new AuthFailure('invalid_credentials');",
       },
@@ -187,49 +187,49 @@ export const MUTANTS: Mutant[] = [
   {
     name: 'dummy-hash-at-cost-10',
     description: 'an unknown email is compared against a cost-10 hash whatever BCRYPT_COST is (faster than a real account)',
-    edits: [{ file: 'lib/auth/login.ts', from: 'dummyHash());', to: 'dummyHash(10));' }],
+    edits: [{ file: 'lib/auth/flows/login.ts', from: 'dummyHash());', to: 'dummyHash(10));' }],
     specs: [LOGIC_SPEC],
     inProcessOnly: true,
   },
   {
     name: 'long-password-skips-compare',
     description: 'a password over 72 bytes is refused without the compare (faster answer)',
-    edits: [{ file: 'lib/auth/password.ts', from: '    await compare(password.slice(0, 1), hash);\n    return false;', to: '    return false;' }],
+    edits: [{ file: 'lib/auth/crypto/password.ts', from: '    await compare(password.slice(0, 1), hash);\n    return false;', to: '    return false;' }],
     specs: [LOGIC_SPEC],
     inProcessOnly: true,
   },
   {
     name: 'login-session-ignores-hash',
     description: 'startLoginSession starts a session although the password changed after it was verified',
-    edits: [{ file: 'lib/auth/sessions.ts', from: ' and ${users.hashedPassword} = ${verifiedHash} and ${users.isActive}', to: ' and ${users.isActive}' }],
+    edits: [{ file: 'lib/auth/store/sessions.ts', from: ' and ${users.hashedPassword} = ${verifiedHash} and ${users.isActive}', to: ' and ${users.isActive}' }],
     specs: [LOGIC_SPEC],
     inProcessOnly: true,
   },
   {
     name: 'login-without-share-lock',
     description: "startLoginSession reads the user without FOR SHARE: a login racing a password change keeps its session",
-    edits: [{ file: 'lib/auth/sessions.ts', from: '      for share\n', to: '' }],
+    edits: [{ file: 'lib/auth/store/sessions.ts', from: '      for share\n', to: '' }],
     specs: ['tests/endpoints/login/races.spec.ts'],
   },
   {
     name: 'login-session-ignores-active',
     description: 'startLoginSession starts a session although the user was deactivated meanwhile',
-    edits: [{ file: 'lib/auth/sessions.ts', from: ' and ${users.hashedPassword} = ${verifiedHash} and ${users.isActive}', to: ' and ${users.hashedPassword} = ${verifiedHash}' }],
+    edits: [{ file: 'lib/auth/store/sessions.ts', from: ' and ${users.hashedPassword} = ${verifiedHash} and ${users.isActive}', to: ' and ${users.hashedPassword} = ${verifiedHash}' }],
     specs: [LOGIC_SPEC],
     inProcessOnly: true,
   },
 
-  // Refresh rotation (lib/auth/sessions.ts)
+  // Refresh rotation (lib/auth/store/sessions.ts)
   {
     name: 'refresh-without-lock',
     description: 'the refresh rotation reads without FOR UPDATE: two concurrent refreshes can both spend one token',
-    edits: [{ file: 'lib/auth/sessions.ts', from: '      for update of ${sessions}`);', to: '`);' }],
+    edits: [{ file: 'lib/auth/store/sessions.ts', from: '      for update of ${sessions}`);', to: '`);' }],
     specs: [REFRESH_SPEC],
   },
   {
     name: 'refresh-ignores-inactive',
     description: 'a deactivated user can still refresh',
-    edits: [{ file: 'lib/auth/sessions.ts', from: "    if (!session.is_active) return { ok: false, reason: 'inactive_user' } as const;\n", to: '' }],
+    edits: [{ file: 'lib/auth/store/sessions.ts', from: "    if (!session.is_active) return { ok: false, reason: 'inactive_user' } as const;\n", to: '' }],
     specs: [REFRESH_SPEC],
   },
   {
@@ -237,7 +237,7 @@ export const MUTANTS: Mutant[] = [
     description: 'a spent refresh token presented again (a stolen copy) is refused but the session lives on',
     edits: [
       {
-        file: 'lib/auth/sessions.ts',
+        file: 'lib/auth/store/sessions.ts',
         from: '        await tx.execute(sql`update ${sessions} set ${s.revokedAt} = now() where ${sessions.id} = ${session.session_id}`);\n',
         to: '',
       },
@@ -245,7 +245,7 @@ export const MUTANTS: Mutant[] = [
     specs: [REFRESH_SPEC],
   },
 
-  // Password attempts (lib/auth/rate-limit.ts)
+  // Password attempts (lib/auth/limits/password-backoff.ts)
   {
     name: 'address-backoff-ignored',
     description: "an address past its free guesses at an account is not held by its own back-off",

@@ -1,7 +1,7 @@
 /**
  * npm run test:mutants [-- <name> ...] [-- --list]
  *
- * Whether the security tests can fail: plants each mutant of scripts/mutant-list.ts (a known bug, as
+ * Whether the security tests can fail: plants each mutant of scripts/testing/mutant-list.ts (a known bug, as
  * exact text replacements) in a scratch copy of this tree, runs only the specs that should catch it,
  * and prints killed (a spec failed: good) or survived (every spec passed: a test is missing) per
  * mutant, then a summary. Exit 1 if any mutant survived, no longer applies (its text is not found), or
@@ -19,7 +19,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { MUTANTS, type Mutant } from './mutant-list';
-import { isMain, run } from './run';
+import { isMain, run } from '../support/run';
 
 const ROOT = process.cwd();
 const RESULTS = path.join(ROOT, 'test-results', 'mutants');

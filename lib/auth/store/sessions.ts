@@ -1,10 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { and, eq, isNull, ne, sql } from 'drizzle-orm';
-import { config } from '../config';
-import { getDb } from '../db';
-import { refreshTokens, sessions, users } from '../db/schema';
-import { forgetFailuresFrom } from './rate-limit';
-import { openSuccessor, sealSuccessor } from './successor-seal';
+import { config } from '../../config';
+import { getDb } from '../../db';
+import { refreshTokens, sessions, users } from '../../db/schema';
+import { forgetFailuresFrom } from '../limits/password-backoff';
+import { openSuccessor, sealSuccessor } from '../crypto/successor-seal';
 
 /**
  * Sessions and their rotating refresh tokens (tables in lib/db/schema.ts).
@@ -57,11 +57,11 @@ const s = {
 
 /**
  * One statement records a successful login: the session and its first refresh token, and the
- * password attempts counted from this client address forgotten (lib/auth/rate-limit.ts). The session
+ * password attempts counted from this client address forgotten (lib/auth/limits/password-backoff.ts). The session
  * is created only if the hash that was verified is still the stored one and the user is still active,
  * read under a share lock on the user's row: a password change or deactivation in progress is waited
  * for and then seen, so a login racing one gets nothing (undefined). (A change that starts later ends
- * this session: lib/auth/users.ts.)
+ * this session: lib/auth/store/users.ts.)
  */
 export async function startLoginSession(
   user: { id: string; email: string },

@@ -3,7 +3,7 @@
  * is generated from the same schemas.
  */
 import { z } from 'zod';
-import { MAX_PASSWORD_BYTES, normalizePassword, passwordBytes } from './password';
+import { MAX_PASSWORD_BYTES, normalizePassword, passwordBytes } from '../crypto/password';
 
 export const MIN_PASSWORD_LENGTH = 8;
 

@@ -1,9 +1,9 @@
-import { AuthFailure } from './errors';
+import { AuthFailure } from '../errors';
 import { sendAccountDeleted, sendPasswordChanged } from './notify';
-import { hashPassword, verifyPassword } from './password';
-import { countPasswordAttempt } from './rate-limit';
-import { changePassword, deleteUser, findPasswordHash } from './users';
-import type { PublicUser } from './users';
+import { hashPassword, verifyPassword } from '../crypto/password';
+import { countPasswordAttempt } from '../limits/password-backoff';
+import { changePassword, deleteUser, findPasswordHash } from '../store/users';
+import type { PublicUser } from '../store/users';
 
 /**
  * The signed-in user's password is checked under the same limits as a login (a stolen access token

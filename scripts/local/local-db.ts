@@ -14,10 +14,10 @@ import fs from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
-import { loadEnvFiles } from './env';
+import { loadEnvFiles } from '../support/env';
 import { isRoot, postgresUser, reachableBinaries, reachableClusterFolder } from './postgres-as-root';
 import { initCluster, packagedPostgres, startPostgres } from './postgres-server';
-import { isMain, run } from './run';
+import { isMain, run } from '../support/run';
 import { startRelay, type Relay } from './relay';
 
 export type LocalDatabaseOptions = {
@@ -186,7 +186,7 @@ export async function startLocalDatabase(options: LocalDatabaseOptions = {}): Pr
 
   await fs.mkdir(path.dirname(dataDir), { recursive: true });
   // PostgreSQL refuses to run as root: then it runs as the `postgres` system user, from places that
-  // user can reach (scripts/postgres-as-root.ts); no folder's permissions are changed.
+  // user can reach (scripts/local/postgres-as-root.ts); no folder's permissions are changed.
   const runAs = isRoot() ? postgresUser() : undefined;
   const packaged = await packagedPostgres();
   const binaries = runAs ? await reachableBinaries(packaged) : packaged.dir;
@@ -263,7 +263,7 @@ async function main(): Promise<void> {
       `DATABASE_URL=${local.url}\n` +
       'Press Ctrl-C to stop.',
   );
-  // scripts/postgres-server.ts stops PostgreSQL on SIGINT/SIGTERM by itself; close the relay too.
+  // scripts/local/postgres-server.ts stops PostgreSQL on SIGINT/SIGTERM by itself; close the relay too.
   const stop = () => void local.stop().then(() => process.exit(0));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

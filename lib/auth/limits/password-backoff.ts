@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { sql, type SQL } from 'drizzle-orm';
-import { config, type Config, type Limit } from '../config';
-import { getDb } from '../db';
-import { rateLimits } from '../db/schema';
-import { rateLimited } from './errors';
+import { config, type Config, type Limit } from '../../config';
+import { getDb } from '../../db';
+import { rateLimits } from '../../db/schema';
+import { rateLimited } from '../errors';
 
 /**
  * Rate limits whose state lives in PostgreSQL (table rate_limits), so that they hold across every

@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import bcrypt from 'bcryptjs';
-import { config } from '../config';
-import { AuthFailure } from './errors';
+import { config } from '../../config';
+import { AuthFailure } from '../errors';
 
 /**
  * bcrypt hash and compare on a small pool of worker threads (bcrypt-worker.mjs), behind one bounded queue.

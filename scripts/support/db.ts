@@ -1,8 +1,8 @@
 /** For the database commands: a Neon-driver pool on DATABASE_URL (the local database when unset). */
 import { Pool } from '@neondatabase/serverless';
-import { configureNeonDriver } from '../lib/db/driver';
-import { databaseUrl } from '../lib/db/url';
-import { ensureDatabaseUrl } from './local-db';
+import { configureNeonDriver } from '../../lib/db/driver';
+import { databaseUrl } from '../../lib/config/database-url';
+import { ensureDatabaseUrl } from '../local/local-db';
 
 /** A small Neon-driver pool for a command (not the app's: commands connect once, patiently). */
 export function openPool(url: URL, max = 2): Pool {

