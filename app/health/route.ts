@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { endpoints } from '@/lib/api/endpoints';
-import { getDb } from '@/lib/db';
+import { getDb, getPool } from '@/lib/db';
 import { describeForLog } from '@/lib/db/errors';
 import { on, route } from '@/lib/http/endpoint';
 import { json } from '@/lib/http/respond';
@@ -21,7 +21,9 @@ export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = route(
       await Promise.race([getDb().execute(sql`select 1`), timeout]);
       return { status: 'ok', database: 'ok' };
     } catch (error) {
-      console.error(`GET /health: database unavailable: ${describeForLog(error)}`);
+      // The pool's state says whether connections are failing or all taken (an operator's first question).
+      const pool = getPool();
+      console.error(`GET /health: database unavailable: ${describeForLog(error)} (pool: ${pool.totalCount - pool.idleCount} of ${pool.options.max} in use, ${pool.waitingCount} waiting)`);
       return json({ status: 'error', database: 'unavailable' }, 503, { 'Retry-After': '5' });
     } finally {
       clearTimeout(timer);

@@ -53,7 +53,7 @@ export async function serverBehindCuttableRelay(env: Record<string, string> = {}
 
 /**
  * Several servers (instances, each with its own pool) whose only way to the database is one relay, the
- * pooler's endpoint as they all see it: the test plays its faults (scripts/relay.ts, Fault and cutAll).
+ * pooler's endpoint as they all see it: the test plays its faults (scripts/local/relay.ts, Fault and cutAll).
  */
 export async function serversBehindOneRelay(count: number, env: Record<string, string> = {}): Promise<{
   servers: TestServer[];
