@@ -166,8 +166,14 @@ export const MUTANTS: Mutant[] = [
   {
     name: 'proxy-passes-everything',
     description: 'proxy.ts guards nothing (as if it were removed)',
-    edits: [{ file: 'proxy.ts', from: "  if (request.method === 'OPTIONS') return NextResponse.next();", to: '  if (request.method) return NextResponse.next();' }],
+    edits: [{ file: 'proxy.ts', from: "  if (request.method === 'OPTIONS' || !needsUser(request.nextUrl.pathname)) return NextResponse.next();", to: '  if (request.method) return NextResponse.next();' }],
     specs: [PROXY_SPEC],
+  },
+  {
+    name: 'proxy-skips-parameter-paths',
+    description: 'the guard table leaves out the protected paths with parameters (/auth/sessions/{id})',
+    edits: [{ file: 'lib/api/guarded-paths.ts', from: '  patterns.push(new RegExp(`^${source}$`));', to: '  void source;' }],
+    specs: [PROXY_SPEC, 'tests/unit/endpoints.spec.ts'],
   },
 
   // Login (lib/auth/flows/login.ts, password.ts, sessions.ts)

@@ -2,15 +2,15 @@ import { config } from '../../config';
 import { AuthFailure } from '../errors';
 import { dummyHash, hashPassword, needsRehash, verifyPassword } from '../crypto/password';
 import { countPasswordAttempt } from '../limits/password-backoff';
-import { startLoginSession, type IssuedSession } from '../store/sessions';
+import { startLoginSession, type IssuedSession, type LoginClient } from '../store/sessions';
 import { findUserByEmail, upgradePasswordHash } from '../store/users';
 
 /**
  * A login, every step of it (as the FastAPI template's crud.authenticate): count the attempt, check
  * the password, then start a session. Throws AuthFailure; returns the new session.
  */
-export async function logIn(email: string, password: string, clientAddress: string): Promise<IssuedSession & { userId: string }> {
-  await countPasswordAttempt(clientAddress, email);
+export async function logIn(email: string, password: string, client: LoginClient): Promise<IssuedSession & { userId: string }> {
+  await countPasswordAttempt(client.address, email);
   const user = await findUserByEmail(email);
   // An unknown email is compared against a dummy hash: same work, same time, same answer.
   const matches = await verifyPassword(password, user?.hashedPassword ?? dummyHash());
@@ -27,7 +27,7 @@ export async function logIn(email: string, password: string, clientAddress: stri
     const upgraded = await hashPassword(password);
     if (await upgradePasswordHash(user.id, verifiedHash, upgraded)) verifiedHash = upgraded;
   }
-  const session = await startLoginSession(user, verifiedHash, clientAddress);
+  const session = await startLoginSession(user, verifiedHash, client);
   // The password changed, or the account was deactivated, while we were checking: the guess is stale.
   if (!session) throw new AuthFailure('invalid_credentials');
   return { ...session, userId: user.id };
