@@ -32,10 +32,10 @@ test.describe('database outage', () => {
   ];
   const SERVERS = 2;
   /** Generous: the app's own timeouts are 4 s (lib/db/index.ts); the recovery figures are far below this. */
-  const RECOVERS_WITHIN_MS = 15_000;
+  const RECOVERS_WITHIN_MS = 20_000;
 
   test('every instance recovers by itself after each shape of outage, under load: then every request succeeds on every pool', async () => {
-    test.setTimeout(180_000);
+    test.setTimeout(300_000);
     // A small pool, so that a few slots lost for good would take an instance out; the reuse grace is long
     // so that a refresh answered 503 after it committed is still good when the client tries again.
     const rig = await serversBehindOneRelay(SERVERS, { DB_POOL_MAX: '3', REFRESH_REUSE_GRACE: '5m' });
@@ -62,12 +62,14 @@ test.describe('database outage', () => {
             timeout: RECOVERS_WITHIN_MS,
           })
           .toEqual(urls.map(() => true));
-        // ...and from then on every request succeeds, on every instance, health checks included.
+        // ...and from then on every request succeeds, on every instance, health checks included: the next
+        // dozen each answers (a count, not a time: a loaded machine makes requests slow, not wrong).
         const recovered = Date.now();
-        await new Promise((resolve) => setTimeout(resolve, 1_500));
+        await expect
+          .poll(() => urls.map((_, server) => load.from(server, recovered).length >= 12), { message: 'each instance answered a dozen more requests', timeout: 60_000 })
+          .toEqual(urls.map(() => true));
         for (const [server, url] of urls.entries()) {
           const answers = load.from(server, recovered);
-          expect(answers.length, `requests to server ${server} after recovery`).toBeGreaterThan(5);
           expect(answers.filter((a) => a.status !== 200), `${shape.name}: failed requests on server ${server} after recovery`).toEqual([]);
           expect((await fetch(`${url}/health`)).status).toBe(200);
         }
