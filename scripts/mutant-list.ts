@@ -318,4 +318,33 @@ export const MUTANTS: Mutant[] = [
     edits: [{ file: 'next.config.ts', from: '    proxyClientMaxBodySize: 2 * MAX_BODY_BYTES,\n', to: '' }],
     specs: ['tests/resilience/body-cap.spec.ts'],
   },
+
+  // The edge (lib/http/edge-guard.ts, next.config.ts)
+  {
+    name: 'edge-guard-off',
+    description: "Next.js answers malformed paths, /_next/image, //path and /path/ itself, in text or HTML",
+    edits: [{ file: 'instrumentation.ts', from: '  installEdgeGuard();\n', to: '' }],
+    specs: ['tests/resilience/barrage.spec.ts'],
+  },
+  {
+    name: 'edge-guard-passes-undecodable-paths',
+    description: 'a path that is not valid percent-encoding reaches Next.js (a text/plain 500)',
+    edits: [{ file: 'lib/http/edge-guard.ts', from: '    decodeURIComponent(path);\n', to: '' }],
+    specs: ['tests/unit/edge-guard.spec.ts'],
+    inProcessOnly: true,
+  },
+  {
+    name: 'edge-guard-passes-next-paths',
+    description: "/_next/image and Next's other own paths reach Next.js (its image optimiser, HTML 404s)",
+    edits: [{ file: 'lib/http/edge-guard.ts', from: "path === '/_next' || path.startsWith('/_next/') || ", to: '' }],
+    specs: ['tests/unit/edge-guard.spec.ts'],
+    inProcessOnly: true,
+  },
+  {
+    name: 'next-image-optimiser-on',
+    description: "Next's image optimiser runs where the edge guard does not (it fetches the API's own routes)",
+    edits: [{ file: 'next.config.ts', from: '  images: { unoptimized: true },\n', to: '' }],
+    specs: ['tests/unit/edge-guard.spec.ts'],
+    inProcessOnly: true,
+  },
 ];
