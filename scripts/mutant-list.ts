@@ -30,6 +30,8 @@ const LOGIC_SPEC = 'tests/endpoints/login/logic.spec.ts';
 const REFRESH_SPEC = 'tests/endpoints/refresh/refresh.spec.ts';
 const RATE_LIMIT = 'lib/auth/rate-limit.ts';
 const RATE_LIMIT_SPEC = 'tests/across/rate-limits.spec.ts';
+const USERS = 'lib/auth/users.ts';
+const PASSWORD_RACES_SPEC = 'tests/endpoints/password/races.spec.ts';
 
 export const MUTANTS: Mutant[] = [
   // Access-token verification (lib/auth/tokens.ts)
@@ -346,5 +348,37 @@ export const MUTANTS: Mutant[] = [
     edits: [{ file: 'next.config.ts', from: '  images: { unoptimized: true },\n', to: '' }],
     specs: ['tests/unit/edge-guard.spec.ts'],
     inProcessOnly: true,
+  },
+
+  // Password writes (lib/auth/users.ts)
+  {
+    name: 'password-write-without-cas',
+    description: 'a password change (or set-password) stores its hash although another write landed after its check',
+    edits: [{ file: USERS, from: ' and ${users.hashedPassword} = ${expectedHash} returning', to: ' returning' }],
+    specs: [PASSWORD_RACES_SPEC],
+  },
+  {
+    name: 'deletion-without-cas',
+    description: 'an account deletion goes through although a reset landed after its password check',
+    edits: [{ file: USERS, from: 'sql`and ${users.hashedPassword} = ${verifiedHash}`', to: 'sql``' }],
+    specs: [PASSWORD_RACES_SPEC],
+  },
+  {
+    name: 'password-write-keeps-reset-links',
+    description: 'a reset link sent before a password change still sets a password after it',
+    edits: [{ file: USERS, from: "    with voided as (${voidTokensOf(sql`select ${user.id}::uuid`, 'password_reset')})\n    delete from ${rateLimits} where ${loginCountersOf(user.email)}`);\n  await revokeAllSessions", to: "    delete from ${rateLimits} where ${loginCountersOf(user.email)}`);\n  await revokeAllSessions" }],
+    specs: [PASSWORD_RACES_SPEC],
+  },
+  {
+    name: 'deactivation-keeps-reset-links',
+    description: 'a reset link sent before a deactivation works again after reactivation',
+    edits: [{ file: USERS, from: "      await tx.execute(voidTokensOf(sql`select ${user.id}::uuid`, 'password_reset'));\n", to: '' }],
+    specs: [PASSWORD_RACES_SPEC],
+  },
+  {
+    name: 'reset-without-user-lock',
+    description: "a reset spends its link before it takes the user's row: with a change voiding that link, they deadlock",
+    edits: [{ file: USERS, from: '    await tx.execute(sql`select 1 from ${users} where ${users.id} = ${account.userId} for update`);\n', to: '' }],
+    specs: [PASSWORD_RACES_SPEC],
   },
 ];
