@@ -8,9 +8,9 @@
  * secret. A production start checks everything at once and lists every problem (lib/startup.ts).
  */
 import os from 'node:os';
-import { readAsymmetricKeys, type AsymmetricKeys } from '../auth/keys';
-import { parseDatabaseUrl } from '../db/url';
-import { readMailConfig, type MailConfig } from '../mail/config';
+import { readAsymmetricKeys, type AsymmetricKeys } from './signing-keys';
+import { parseDatabaseUrl } from './database-url';
+import { readMailConfig, type MailConfig } from './mail';
 import { ConfigError } from './error';
 
 export { ConfigError };
@@ -164,7 +164,7 @@ export const SETTINGS = {
   /** Set by Vercel on its platform: the client address then comes from its own header. */
   VERCEL: setting(() => false, (raw) => raw.trim() !== '' && raw.trim() !== '0'),
   CORS_ORIGINS: setting(() => [] as string[], parseOrigins),
-  // Mail (checked together, with NODE_ENV, by readMailConfig in lib/mail/config.ts)
+  // Mail (checked together, with NODE_ENV, by readMailConfig in lib/config/mail.ts)
   SMTP_URL: optional((raw) => raw.trim()),
   MAIL_FROM: optional((raw) => raw.trim()),
   MAIL_REPLY_TO: optional((raw) => raw.trim()),

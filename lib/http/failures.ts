@@ -13,7 +13,7 @@ const retryAfter = (failure: AuthFailure) => ({ 'Retry-After': String(failure.re
 const ANSWERS: Record<AuthFailureKind, (failure: AuthFailure) => HttpError> = {
   // RFC 6750: without a token, only the realm (the client did not try); with a bad one, invalid_token
   // and a description. The description sits in a quoted header parameter: the failures that carry one
-  // (lib/auth/guard.ts, tokens.ts) hold no quote or backslash.
+  // (lib/auth/flows/guard.ts, lib/auth/crypto/access-tokens.ts) hold no quote or backslash.
   missing_token: () =>
     new HttpError(401, 'unauthorized', 'Send an access token: Authorization: Bearer <token>.', {
       'WWW-Authenticate': `Bearer realm="${REALM}"`,
@@ -33,6 +33,7 @@ const ANSWERS: Record<AuthFailureKind, (failure: AuthFailure) => HttpError> = {
   email_taken: () => new HttpError(409, 'email_taken', 'An account with this email already exists. Log in instead.'),
   invalid_link_token: () =>
     new HttpError(400, 'invalid_token', 'This link is invalid, expired or already used. Ask for a new one.'),
+  session_not_found: () => new HttpError(404, 'not_found', 'None of your live sessions has this id: see GET /auth/sessions.'),
   already_verified: () => new HttpError(409, 'already_verified', 'This email address is verified already: there is nothing to confirm.'),
   rate_limited: (failure) =>
     new HttpError(429, 'rate_limited', `Too many attempts. Try again in ${failure.retryAfter ?? 1} seconds.`, retryAfter(failure)),

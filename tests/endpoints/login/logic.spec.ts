@@ -1,14 +1,14 @@
 /**
- * The login logic called in-process (lib/auth/login.ts, lib/auth/sessions.ts), for what an HTTP answer
+ * The login logic called in-process (lib/auth/flows/login.ts, lib/auth/store/sessions.ts), for what an HTTP answer
  * cannot show: the bcrypt work behind "an unknown email takes the same time as a wrong password", and
  * the conditions under which the successful-login statement refuses to start a session.
  */
 import { AuthFailure } from '../../../lib/auth/errors';
-import { logIn } from '../../../lib/auth/login';
-import { bcryptStats } from '../../../lib/auth/bcrypt-pool';
-import { compareCosts, hashPassword } from '../../../lib/auth/password';
-import { startLoginSession } from '../../../lib/auth/sessions';
-import { createUser, type PublicUser } from '../../../lib/auth/users';
+import { logIn } from '../../../lib/auth/flows/login';
+import { bcryptStats } from '../../../lib/auth/crypto/bcrypt-pool';
+import { compareCosts, hashPassword } from '../../../lib/auth/crypto/password';
+import { startLoginSession } from '../../../lib/auth/store/sessions';
+import { createUser, type PublicUser } from '../../../lib/auth/store/users';
 import { expect, PASSWORD, test, uniqueEmail, withDb } from '../../support/fixtures';
 import { serverModulesInProcess, testServerSettings } from '../../support/in-process';
 
@@ -28,7 +28,7 @@ async function attempt(email: string, password: string) {
   const before = { ...bcryptStats(), comparesAtCost: compareCosts() };
   let outcome: string;
   try {
-    await logIn(email, password, '127.0.0.1');
+    await logIn(email, password, { address: '127.0.0.1' });
     outcome = 'ok';
   } catch (error) {
     if (!(error instanceof AuthFailure)) throw error;
@@ -73,7 +73,7 @@ test.describe('login: the same work for an unknown email as for a wrong password
 test.describe('startLoginSession: a session only for the hash that was verified, of an active user', () => {
   test('starts a session when the verified hash is the stored one and the user is active', async () => {
     const user = await newUser();
-    const session = await startLoginSession(user, user.hash, '127.0.0.1');
+    const session = await startLoginSession(user, user.hash, { address: '127.0.0.1' });
     expect(session).toEqual({ sessionId: expect.any(String), refreshToken: expect.stringMatching(/^[\w-]{43}$/), refreshExpiresIn: expect.any(Number) });
     expect(await sessionsOf(user.id)).toBe(1);
   });
@@ -81,14 +81,14 @@ test.describe('startLoginSession: a session only for the hash that was verified,
   test('starts none when the password changed after it was verified', async () => {
     const user = await newUser();
     await withDb((db) => db.query('update users set hashed_password = $2 where id = $1', [user.id, '$2b$11$' + 'x'.repeat(53)]));
-    expect(await startLoginSession(user, user.hash, '127.0.0.1')).toBeUndefined();
+    expect(await startLoginSession(user, user.hash, { address: '127.0.0.1' })).toBeUndefined();
     expect(await sessionsOf(user.id)).toBe(0);
   });
 
   test('starts none when the user was deactivated after the password was verified', async () => {
     const user = await newUser();
     await withDb((db) => db.query('update users set is_active = false where id = $1', [user.id]));
-    expect(await startLoginSession(user, user.hash, '127.0.0.1')).toBeUndefined();
+    expect(await startLoginSession(user, user.hash, { address: '127.0.0.1' })).toBeUndefined();
     expect(await sessionsOf(user.id)).toBe(0);
   });
 });

@@ -1,5 +1,5 @@
 import { endpoints } from '@/lib/api/endpoints';
-import { resendVerification } from '@/lib/auth/verification';
+import { resendVerification } from '@/lib/auth/flows/verification';
 import { on, route } from '@/lib/http/endpoint';
 
 const ACCEPTED = { message: 'We sent a new verification link to your email address.' };

@@ -1,5 +1,5 @@
 import { endpoints } from '@/lib/api/endpoints';
-import { resetPassword } from '@/lib/auth/recovery';
+import { resetPassword } from '@/lib/auth/flows/recovery';
 import { on, route } from '@/lib/http/endpoint';
 
 /** POST /auth/password/reset {token, new_password} -> 204; every session of the account ends. */
