@@ -13,6 +13,8 @@ import { ageSpentToken } from '../support/sessions';
 const ORIGIN = 'http://localhost:5173';
 const OTHER_ORIGIN = 'http://localhost:5174';
 const COOKIE = '__Secure-refresh_token';
+// One server (and browser) for the file: its tests run in one worker, in order.
+test.describe.configure({ mode: 'default' });
 let server: TestServer;
 
 test.beforeAll(async () => {
