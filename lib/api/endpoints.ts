@@ -98,6 +98,7 @@ const failure = (status: number, codes: readonly string[], description: string):
 const BUSY = failure(503, ['service_unavailable', 'server_busy'], 'The database is unavailable (`service_unavailable`), or too many password checks are queued (`server_busy`); retry after Retry-After seconds.');
 /** 405 on the service's own GET endpoints, their only client error: another method on the path. */
 const GET_ONLY = failure(405, ['method_not_allowed'], 'Only GET and HEAD are answered at this path (the Allow header says so).');
+const OAUTH_BODY_REFUSED = failure(400, ['malformed_json', 'malformed_body', 'unsupported_grant_type'], 'The body is not valid JSON, a form field appears twice, or the form names a grant_type this endpoint does not take (`unsupported_grant_type`, RFC 6749 section 5.2).');
 const LINK_REFUSED = failure(400, ['invalid_token', 'malformed_json', 'malformed_body'], '`invalid_token`: the link is unknown, malformed, expired, already used or superseded by a newer one; or the body is not valid JSON.');
 
 const endpoint = <const E extends Endpoint>(declaration: E): E => declaration;
@@ -149,6 +150,7 @@ export const endpoints = {
     body: { json: 'LoginRequest', form: 'LoginForm' },
     ok: { status: 200, description: 'An access token and a refresh token, in a new session.', schema: 'Token' },
     errors: [
+      OAUTH_BODY_REFUSED,
       failure(401, ['invalid_credentials'], 'The email or the password is wrong (one answer for both).'),
       failure(403, ['inactive_user', 'email_not_verified'], 'The password is right, but the account is deactivated (`inactive_user`) or its email is not verified yet (`email_not_verified`, EMAIL_VERIFICATION=required).'),
       429, BUSY,
@@ -163,7 +165,7 @@ export const endpoints = {
       'No refresh moves a session past SESSION_MAX_AGE from its login. JSON `{refresh_token}` or the OAuth2 form with `grant_type=refresh_token` (RFC 6749 section 6).',
     body: { json: 'RefreshRequest', form: 'RefreshForm' },
     ok: { status: 200, description: 'A new pair in the same session.', schema: 'Token' },
-    errors: [failure(401, ['invalid_grant'], 'The refresh token is unknown, expired, spent or revoked, or its account is deactivated: log in again.'), 429, 503],
+    errors: [OAUTH_BODY_REFUSED, failure(401, ['invalid_grant'], 'The refresh token is unknown, expired, spent or revoked, or its account is deactivated: log in again.'), 429, 503],
   }),
   logout: endpoint({
     method: 'POST', path: '/auth/logout', tag: 'auth', auth: 'user',
