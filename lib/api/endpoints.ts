@@ -60,9 +60,11 @@ export type Endpoint = {
   path: string;
   /**
    * 'user': needs `Authorization: Bearer <access token>` of a live session; the handler receives the
-   * user. proxy.ts guards exactly these paths; 401 is documented for them.
+   * user. 'user-or-refresh-cookie': the same, or, without an Authorization header, the refresh cookie
+   * (lib/http/refresh-cookie.ts: from an allowed origin only); the handler receives the session, if it
+   * is still live. proxy.ts guards exactly the paths with either; 401 is documented for them.
    */
-  auth?: 'user';
+  auth?: 'user' | 'user-or-refresh-cookie';
   tag: 'auth' | 'service';
   summary: string;
   /**
@@ -99,6 +101,8 @@ const BUSY = failure(503, ['service_unavailable', 'server_busy'], 'The database 
 /** 405 on the service's own GET endpoints, their only client error: another method on the path. */
 const GET_ONLY = failure(405, ['method_not_allowed'], 'Only GET and HEAD are answered at this path (the Allow header says so).');
 const OAUTH_BODY_REFUSED = failure(400, ['malformed_json', 'malformed_body', 'unsupported_grant_type'], 'The body is not valid JSON, a form field appears twice, or the form names a grant_type this endpoint does not take (`unsupported_grant_type`, RFC 6749 section 5.2).');
+/** 403 where the refresh cookie can authenticate: the request came from an origin it must not. */
+const ORIGIN_REFUSED = failure(403, ['origin_not_allowed'], 'The refresh cookie was sent from an origin not in CORS_ORIGINS, or from another site.');
 const LINK_REFUSED = failure(400, ['invalid_token', 'malformed_json', 'malformed_body'], '`invalid_token`: the link is unknown, malformed, expired, already used or superseded by a newer one; or the body is not valid JSON.');
 
 const endpoint = <const E extends Endpoint>(declaration: E): E => declaration;
@@ -146,13 +150,15 @@ export const endpoints = {
   login: endpoint({
     method: 'POST', path: '/auth/login', tag: 'auth',
     summary: 'Log in: get an access token',
-    description: 'JSON `{email, password}`, or the OAuth2 password grant form (RFC 6749 section 4.3) with `username`.',
+    description:
+      'JSON `{email, password}`, or the OAuth2 password grant form (RFC 6749 section 4.3) with `username`. ' +
+      'A browser front end on an origin in CORS_ORIGINS may add `"refresh_cookie": true`: the refresh token then comes as an httpOnly cookie, not in the body (403 `origin_not_allowed` from any other origin).',
     body: { json: 'LoginRequest', form: 'LoginForm' },
     ok: { status: 200, description: 'An access token and a refresh token, in a new session.', schema: 'Token' },
     errors: [
       OAUTH_BODY_REFUSED,
       failure(401, ['invalid_credentials'], 'The email or the password is wrong (one answer for both).'),
-      failure(403, ['inactive_user', 'email_not_verified'], 'The password is right, but the account is deactivated (`inactive_user`) or its email is not verified yet (`email_not_verified`, EMAIL_VERIFICATION=required).'),
+      failure(403, ['inactive_user', 'email_not_verified', 'origin_not_allowed'], 'The password is right, but the account is deactivated (`inactive_user`) or its email is not verified yet (`email_not_verified`, EMAIL_VERIFICATION=required); or `refresh_cookie` was asked from an origin not in CORS_ORIGINS (`origin_not_allowed`).'),
       429, BUSY,
     ],
   }),
@@ -162,18 +168,26 @@ export const endpoints = {
     description:
       'The presented refresh token is spent. Presented again within REFRESH_REUSE_GRACE of its use (a second tab, a lost answer), ' +
       'it gets the same new refresh token back, with a fresh access token; later, it revokes the session (401 `invalid_grant`). ' +
-      'No refresh moves a session past SESSION_MAX_AGE from its login. JSON `{refresh_token}` or the OAuth2 form with `grant_type=refresh_token` (RFC 6749 section 6).',
-    body: { json: 'RefreshRequest', form: 'RefreshForm' },
+      'No refresh moves a session past SESSION_MAX_AGE from its login. JSON `{refresh_token}` or the OAuth2 form with `grant_type=refresh_token` (RFC 6749 section 6). ' +
+      'Without a refresh token in the body, the refresh cookie is used (same rules), and the new one comes back as the cookie.',
+    body: { json: 'RefreshRequest', form: 'RefreshForm', optional: true },
     ok: { status: 200, description: 'A new pair in the same session.', schema: 'Token' },
-    errors: [OAUTH_BODY_REFUSED, failure(401, ['invalid_grant'], 'The refresh token is unknown, expired, spent or revoked, or its account is deactivated: log in again.'), 429, 503],
+    errors: [
+      OAUTH_BODY_REFUSED,
+      failure(401, ['invalid_grant'], 'The refresh token is unknown, expired, spent or revoked, or its account is deactivated: log in again.'),
+      ORIGIN_REFUSED,
+      429, 503,
+    ],
   }),
   logout: endpoint({
-    method: 'POST', path: '/auth/logout', tag: 'auth', auth: 'user',
+    method: 'POST', path: '/auth/logout', tag: 'auth', auth: 'user-or-refresh-cookie',
     summary: 'End this session, or every session of the user',
-    description: 'The body is optional; `{"scope":"all"}` ends every session of the user.',
+    description:
+      'With a bearer token, or (a browser, without an Authorization header) the refresh cookie: the session of either ends, and the cookie is cleared. ' +
+      'The body is optional; `{"scope":"all"}` ends every session of the user.',
     body: { json: 'LogoutRequest', optional: true },
-    ok: { status: 204, description: 'The session (or all of them) is revoked.' },
-    errors: [503],
+    ok: { status: 204, description: 'The session (or all of them) is revoked; the refresh cookie is cleared.' },
+    errors: [ORIGIN_REFUSED, 503],
   }),
   changePassword: endpoint({
     method: 'POST', path: '/auth/password', tag: 'auth', auth: 'user',

@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import pkg from '../../package.json';
 import { MAX_BODY_BYTES } from '../http/body';
+import { REFRESH_COOKIE } from '../http/refresh-cookie';
 import { allEndpoints, schemas, type Endpoint, type SchemaName } from '../api/endpoints';
 
 /** What each status means where an endpoint does not say more, and the codes (`error`) it comes with. */
@@ -92,8 +93,8 @@ function otherAnswers(op: Endpoint): Answer[] {
   const declared = [
     ...(op.errors ?? []),
     ...(op.body ? BODY_ERRORS : op.params ? [422] : []),
-    ...(op.auth === 'user' ? [401] : []),
-    ...(op.body && op.auth === 'user' ? GUARDED_BODY_ERRORS : []),
+    ...(op.auth ? [401] : []),
+    ...(op.body && op.auth ? GUARDED_BODY_ERRORS : []),
     500,
   ];
   const answers = new Map<number, Answer>();
@@ -140,7 +141,7 @@ function describeOperation(op: Endpoint): Record<string, unknown> {
     summary: op.summary,
     ...(op.description ? { description: op.description } : {}),
     // Public operations say so: an empty list overrides nothing, but tells readers and linters.
-    security: op.auth === 'user' ? [{ bearerAuth: [] }] : [],
+    security: op.auth === 'user' ? [{ bearerAuth: [] }] : op.auth ? [{ bearerAuth: [] }, { refreshCookie: [] }] : [],
     ...(op.params ? { parameters: describeParameters(op) } : {}),
     ...(op.body ? { requestBody: { required: !op.body.optional, content } } : {}),
     responses,
@@ -194,6 +195,12 @@ function buildDocument(): Record<string, unknown> {
           scheme: 'bearer',
           bearerFormat: 'JWT',
           description: 'An access token from POST /auth/login (JWT; HS256, or EdDSA/ES256 with keys at /.well-known/jwks.json).',
+        },
+        refreshCookie: {
+          type: 'apiKey',
+          in: 'cookie',
+          name: REFRESH_COOKIE,
+          description: 'The httpOnly refresh cookie a login with `"refresh_cookie": true` set (browsers on an origin in CORS_ORIGINS only).',
         },
       },
     },

@@ -59,7 +59,11 @@ test.describe('GET /openapi.json', () => {
       components: { schemas: { Error: { properties: { error: { enum: string[] } } } } };
     };
     // Every code written in the source (HttpError(status, 'code', ...)) is documented, and nothing else.
-    const sources = ['lib/http/failures.ts', 'lib/http/errors.ts', 'lib/http/body.ts'].map((f) => fs.readFileSync(f, 'utf8')).join('\n');
+    const sources = fs
+      .readdirSync('lib', { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => fs.readFileSync(path.join('lib', f), 'utf8'))
+      .join('\n');
     // And the codes a schema answers with (OAuth2's unsupported_grant_type: lib/http/validate.ts).
     const wire = fs.readFileSync('lib/auth/wire/schemas.ts', 'utf8');
     const written = [...new Set([...sources.matchAll(/HttpError\(\s*\d{3},\s*'([a-z_]+)'/g), ...wire.matchAll(/status: \d{3}, code: '([a-z_]+)'/g)].map((m) => m[1]!))].sort();
@@ -146,14 +150,17 @@ test.describe('GET /openapi.json', () => {
     expect(document.paths['/auth/login']!.post!.security).toEqual([]);
   });
 
-  test('declares the bearer security scheme and the error shape on every operation', async ({ api }) => {
+  test('declares the bearer and refresh-cookie security schemes and the error shape on every operation', async ({ api }) => {
     const document = (await (await api.get('/openapi.json')).json()) as {
       paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: { $ref?: string } }> }> }>>;
       components: { securitySchemes: Record<string, unknown> };
     };
     expect(document.components.securitySchemes).toEqual({
       bearerAuth: expect.objectContaining({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }),
+      refreshCookie: expect.objectContaining({ type: 'apiKey', in: 'cookie', name: '__Secure-refresh_token' }),
     });
+    // Logout takes either; nothing else takes the cookie.
+    expect((document.paths['/auth/logout']!.post as unknown as { security: unknown }).security).toEqual([{ bearerAuth: [] }, { refreshCookie: [] }]);
     for (const [route, item] of Object.entries(document.paths)) {
       for (const [method, operation] of Object.entries(item)) {
         const error = operation.responses['500']?.content?.['application/json']?.schema as { allOf?: unknown[] } | undefined;
