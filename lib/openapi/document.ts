@@ -148,9 +148,12 @@ function describeOperation(op: Endpoint): Record<string, unknown> {
   };
 }
 
+/** Codes answered before any operation is reached: an unreadable path or request, an unknown path or method. */
+const EDGE_CODES = ['bad_request', 'not_found', 'method_not_allowed'];
+
 /** Every code the API sends, for the Error schema's enum. */
 function allCodes(): string[] {
-  const codes = new Set<string>();
+  const codes = new Set<string>(EDGE_CODES);
   for (const op of allEndpoints) for (const answer of otherAnswers(op)) for (const code of enumOf(answer.schema)) codes.add(code);
   return [...codes].sort();
 }
