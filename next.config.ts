@@ -1,9 +1,17 @@
 import type { NextConfig } from 'next';
-import { MAX_BODY_BYTES } from './lib/http/body';
+
+// Self-contained on purpose: `next start <dir>` from another folder cannot load this file's imports of
+// the app's own TypeScript. tests/unit/body.spec.ts holds this to twice lib/http/body.ts's MAX_BODY_BYTES.
+const PROXY_BODY_CAP_BYTES = 32 * 1024;
 
 const nextConfig: NextConfig = {
   // No "X-Powered-By: Next.js" banner on responses.
   poweredByHeader: false,
+  // An API: no image optimiser at /_next/image fetching the API's own routes, and no text 308 from
+  // /path/ to /path. lib/http/edge-guard.ts answers both in JSON under `next start`; these hold on
+  // hosts where it does not run.
+  images: { unoptimized: true },
+  skipTrailingSlashRedirect: true,
   experimental: {
     // Before proxy.ts runs, Next buffers the body of every request it covers (for the proxy and for
     // the route), 10 MiB by default, and keeps it until the upload ends, even when the proxy answers
@@ -12,7 +20,7 @@ const nextConfig: NextConfig = {
     // hands the route the body cut short: it does not refuse it. lib/http/body.ts and proxy.ts make
     // sure a cut body is never taken for a whole one. At least MAX_BODY_BYTES, so that no body a route
     // accepts is ever cut.
-    proxyClientMaxBodySize: 2 * MAX_BODY_BYTES,
+    proxyClientMaxBodySize: PROXY_BODY_CAP_BYTES,
   },
   // Loaded by Node at run time instead of bundled: `ws` has optional native add-ons that bundlers
   // break, and the Neon driver and bcryptjs gain nothing from bundling. Standalone output traces them

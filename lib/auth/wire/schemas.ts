@@ -8,7 +8,7 @@ import { MAX_PASSWORD_BYTES, normalizePassword, passwordBytes } from '../crypto/
 const MIN_PASSWORD_LENGTH = 8;
 
 const email = z
-  .string({ error: 'Enter an email address.' })
+  .string({ error: (issue) => (issue.input === undefined ? 'Enter an email address.' : 'The email must be a string, like "name@example.com".') })
   .trim()
   .toLowerCase()
   .max(254, 'An email address has at most 254 characters.')
@@ -42,31 +42,67 @@ const givenPassword = z
 
 export const registerRequest = z.strictObject({ email, password: newPassword });
 
-export const loginRequest = z.strictObject({ email, password: givenPassword });
+/**
+ * A browser front end's opt-in: the refresh token comes back as an httpOnly cookie instead of in the
+ * body (lib/http/refresh-cookie.ts). Only from an origin in CORS_ORIGINS.
+ */
+export const refreshCookieOptIn = z
+  .boolean({ error: 'refresh_cookie must be true or false.' })
+  .optional()
+  .meta({ description: 'true: set the refresh token as an httpOnly cookie (Path=/auth) instead of answering it in the body. For browser front ends on an origin in CORS_ORIGINS; 403 from any other.' });
+
+/** The same opt-in in a form: "true" or "false". */
+export const refreshCookieFormOptIn = z
+  .enum(['true', 'false'], { error: 'refresh_cookie must be "true" or "false".' })
+  .optional()
+  .transform((value) => value === 'true')
+  .meta({ description: 'As `refresh_cookie` in the JSON body.' });
+
+export const loginRequest = z.strictObject({ email, password: givenPassword, refresh_cookie: refreshCookieOptIn });
 
 /** The OAuth2 password grant as a form (RFC 6749 section 4.3), as FastAPI's OAuth2PasswordRequestForm. */
+/**
+ * An OAuth2 grant_type (RFC 6749): a value this endpoint does not take is 400 unsupported_grant_type
+ * (section 5.2), not a 422: lib/http/validate.ts answers the issue's `status` and `code`.
+ */
+const grantType = (expected: string) =>
+  z
+    .string({ error: `grant_type must be "${expected}".` })
+    .refine((value) => value === expected, {
+      error: `This endpoint takes grant_type=${expected} only.`,
+      params: { status: 400, code: 'unsupported_grant_type' },
+    })
+    .meta({ enum: [expected] });
+
 export const loginForm = z
   .object({
-    grant_type: z.literal('password', { error: 'grant_type must be "password".' }).optional(),
+    grant_type: grantType('password').optional(),
     username: email,
     password: givenPassword,
     scope: z.string().optional(),
     client_id: z.string().optional(),
     client_secret: z.string().optional(),
+    refresh_cookie: refreshCookieFormOptIn,
   })
-  .transform(({ username, password }) => ({ email: username, password }));
+  .transform(({ username, password, refresh_cookie }) => ({ email: username, password, refresh_cookie }));
 
-const refreshToken = z.string({ error: 'Send the refresh token from login.' }).min(1, 'Send the refresh token from login.').max(512);
+/** Left out, the refresh cookie is used (a browser that logged in with `refresh_cookie`). */
+const refreshToken = z
+  .string({ error: 'Send the refresh token from login.' })
+  .min(1, 'Send the refresh token from login.')
+  .max(512)
+  .optional()
+  .meta({ description: 'The refresh token from login. Leave it out to use the refresh cookie (a browser that logged in with `refresh_cookie`).' });
 
 /** POST /auth/refresh as JSON: grant_type is optional here. */
 export const refreshRequest = z.strictObject({
   refresh_token: refreshToken,
-  grant_type: z.literal('refresh_token', { error: 'grant_type must be "refresh_token".' }).optional(),
+  grant_type: grantType('refresh_token').optional(),
 });
 
 /** POST /auth/refresh as the OAuth2 form (RFC 6749 section 6): grant_type is required. */
 export const refreshForm = z.object({
-  grant_type: z.literal('refresh_token', { error: 'grant_type must be "refresh_token".' }),
+  grant_type: grantType('refresh_token'),
   refresh_token: refreshToken,
   scope: z.string().optional(),
   client_id: z.string().optional(),
@@ -132,7 +168,7 @@ export const tokenResponse = z.object({
   access_token: z.string(),
   token_type: z.literal('bearer'),
   expires_in: z.number().int().describe('Seconds until the access token expires.'),
-  refresh_token: z.string().describe('Single use: POST it to /auth/refresh for a new pair.'),
+  refresh_token: z.string().optional().describe('Single use: POST it to /auth/refresh for a new pair. Absent when it was set as the refresh cookie instead.'),
   refresh_expires_in: z.number().int().describe('Seconds until the refresh token expires if unused.'),
 });
 
