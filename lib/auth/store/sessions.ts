@@ -219,19 +219,11 @@ export async function rotateRefreshToken(presented: string): Promise<RefreshResu
  */
 export async function sessionOfRefreshToken(token: string): Promise<{ userId: string; sessionId: string } | undefined> {
   if (!REFRESH_TOKEN.test(token)) return undefined;
-  const maxAge = config().auth.sessionMaxAge;
   const [found] = await getDb()
     .select({ userId: sessions.userId, sessionId: sessions.id })
     .from(refreshTokens)
     .innerJoin(sessions, eq(sessions.id, refreshTokens.sessionId))
-    .where(
-      and(
-        eq(refreshTokens.tokenHash, sha256(token)),
-        isNull(sessions.revokedAt),
-        gt(sessions.expiresAt, sql`now()`),
-        gt(sql`${sessions.createdAt} + make_interval(secs => ${maxAge})`, sql`now()`),
-      ),
-    );
+    .where(and(eq(refreshTokens.tokenHash, sha256(token)), sessionLive()));
   return found;
 }
 
