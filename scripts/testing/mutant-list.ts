@@ -357,7 +357,7 @@ export const MUTANTS: Mutant[] = [
   {
     name: 'proxy-body-buffer-uncapped',
     description: "Next keeps up to 10 MiB of every upload to a protected path, token or not (proxyClientMaxBodySize removed)",
-    edits: [{ file: 'next.config.ts', from: '    proxyClientMaxBodySize: 2 * MAX_BODY_BYTES,\n', to: '' }],
+    edits: [{ file: 'next.config.ts', from: '    proxyClientMaxBodySize: PROXY_BODY_CAP_BYTES,\n', to: '' }],
     specs: ['tests/resilience/body-cap.spec.ts'],
   },
 
