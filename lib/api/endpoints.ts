@@ -13,7 +13,11 @@ import {
   jwksResponse,
   loginForm,
   loginRequest,
+  loginSecondFactorRequest,
   logoutRequest,
+  mfaRequiredResponse,
+  recoveryCodesRequest,
+  recoveryCodesResponse,
   messageResponse,
   passwordChangeRequest,
   passwordResetRequest,
@@ -24,9 +28,13 @@ import {
   sessionListResponse,
   sessionResponse,
   tokenResponse,
+  totpConfirmRequest,
+  totpDisableRequest,
+  totpSetupRequest,
+  totpSetupResponse,
   userResponse,
 } from '../auth/wire/schemas';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { healthResponse, serviceIndexResponse } from './service-schemas';
 
 /** The schemas the OpenAPI document names (components/schemas); requests are shown as clients send them. */
@@ -42,6 +50,16 @@ export const schemas = {
   PasswordResetRequest: passwordResetRequest,
   EmailVerificationRequest: emailVerificationRequest,
   AccountDeletionRequest: accountDeletionRequest,
+  LoginSecondFactorRequest: loginSecondFactorRequest,
+  TotpSetupRequest: totpSetupRequest,
+  TotpConfirmRequest: totpConfirmRequest,
+  TotpDisableRequest: totpDisableRequest,
+  RecoveryCodesRequest: recoveryCodesRequest,
+  TotpSetup: totpSetupResponse,
+  RecoveryCodes: recoveryCodesResponse,
+  MfaRequired: mfaRequiredResponse,
+  /** Login's 403: the second step's token (2FA), or a refusal (deactivated, unverified). */
+  LoginForbidden: z.union([mfaRequiredResponse, errorResponse]),
   User: userResponse,
   Session: sessionResponse,
   SessionList: sessionListResponse,
@@ -133,7 +151,31 @@ export const endpoints = {
     description: 'JSON `{email, password}`, or the OAuth2 password grant form (RFC 6749 section 4.3) with `username`.',
     body: { json: 'LoginRequest', form: 'LoginForm' },
     ok: { status: 200, description: 'An access token and a refresh token, in a new session.', schema: 'Token' },
-    errors: [401, 403, 429, 503],
+    errors: [
+      401,
+      {
+        status: 403,
+        description:
+          '`mfa_required` with an `mfa_token`: the password is right and the account has two-factor on; finish at POST /auth/login/2fa. ' +
+          'Or `inactive_user`, `email_not_verified`.',
+        schema: 'LoginForbidden',
+      },
+      429, 503,
+    ],
+  }),
+  loginSecondFactor: endpoint({
+    method: 'POST', path: '/auth/login/2fa', tag: 'auth',
+    summary: 'Finish a login with two-factor: the mfa_token and a code (or a recovery code)',
+    description:
+      'The `mfa_token` from the 403 of POST /auth/login works once, for 5 minutes and at most 5 tries; each try counts toward the ' +
+      "account's login limits as a password would. A TOTP code works once (±30 s of clock drift); a recovery code works once and its owner is mailed. " +
+      'The answer is the login answer; its access tokens say `amr: ["pwd","otp"]`.',
+    body: { json: 'LoginSecondFactorRequest' },
+    ok: { status: 200, description: 'An access token and a refresh token, in a new session.', schema: 'Token' },
+    errors: [
+      { status: 401, description: '`invalid_code`: the code is wrong, expired or used; `invalid_mfa_token`: the token is unknown, expired, used or out of tries (log in again).', schema: 'Error' },
+      429, 503,
+    ],
   }),
   refresh: endpoint({
     method: 'POST', path: '/auth/refresh', tag: 'auth',
@@ -174,6 +216,54 @@ export const endpoints = {
     body: { json: 'AccountDeletionRequest' },
     ok: { status: 204, description: 'The account is gone.' },
     errors: [{ status: 403, description: 'The password is incorrect.', schema: 'Error' }, 429, 503],
+  }),
+  totpSetup: endpoint({
+    method: 'POST', path: '/auth/2fa/totp/setup', tag: 'auth', auth: 'user',
+    summary: 'Start turning on two-factor: a new TOTP secret and its QR code',
+    description:
+      'With the password (and, when two-factor is on already, a `code` of the current authenticator). The new secret is pending ' +
+      'until POST /auth/2fa/totp/confirm; the current one keeps working until then. Issuer APP_NAME, label the email; SHA1, 6 digits, 30 s.',
+    body: { json: 'TotpSetupRequest' },
+    ok: { status: 200, description: 'The secret, the otpauth:// URI and its QR code (SVG).', schema: 'TotpSetup' },
+    errors: [
+      { status: 403, description: '`incorrect_password`, or `invalid_code` (the current authenticator\'s code is wrong or used).', schema: 'Error' },
+      429, 503,
+    ],
+  }),
+  totpConfirm: endpoint({
+    method: 'POST', path: '/auth/2fa/totp/confirm', tag: 'auth', auth: 'user',
+    summary: 'Turn two-factor on with a first code; get ten recovery codes',
+    description: 'The recovery codes are shown only in this answer and stored only hashed; earlier ones stop working. The owner is mailed.',
+    body: { json: 'TotpConfirmRequest' },
+    ok: { status: 200, description: 'Two-factor is on: ten single-use recovery codes.', schema: 'RecoveryCodes' },
+    errors: [
+      { status: 403, description: '`invalid_code`: not a current code of the pending secret.', schema: 'Error' },
+      { status: 409, description: '`no_pending_setup`: start with POST /auth/2fa/totp/setup.', schema: 'Error' },
+      503,
+    ],
+  }),
+  totpDisable: endpoint({
+    method: 'DELETE', path: '/auth/2fa/totp', tag: 'auth', auth: 'user',
+    summary: 'Turn two-factor off, with the password and a code (or a recovery code)',
+    description: 'Recovery codes and pending login steps go with it; the owner is mailed.',
+    body: { json: 'TotpDisableRequest' },
+    ok: { status: 204, description: 'Two-factor is off.' },
+    errors: [
+      { status: 403, description: '`incorrect_password`, or `invalid_code`.', schema: 'Error' },
+      { status: 409, description: '`two_factor_not_enabled`.', schema: 'Error' },
+      429, 503,
+    ],
+  }),
+  recoveryCodes: endpoint({
+    method: 'POST', path: '/auth/2fa/recovery-codes', tag: 'auth', auth: 'user',
+    summary: 'Ten new recovery codes; the earlier ones stop working',
+    body: { json: 'RecoveryCodesRequest' },
+    ok: { status: 200, description: 'Ten single-use recovery codes, shown only this once.', schema: 'RecoveryCodes' },
+    errors: [
+      { status: 403, description: '`incorrect_password`.', schema: 'Error' },
+      { status: 409, description: '`two_factor_not_enabled`.', schema: 'Error' },
+      429, 503,
+    ],
   }),
   sessions: endpoint({
     method: 'GET', path: '/auth/sessions', tag: 'auth', auth: 'user',

@@ -1,13 +1,17 @@
 import { endpoints } from '@/lib/api/endpoints';
 import { logIn } from '@/lib/auth/flows/login';
-import { tokenResponseBody } from '@/lib/auth/flows/token-response';
+import { loginAnswer, mfaRequiredBody } from '@/lib/auth/flows/token-response';
 import { clientAddress } from '@/lib/http/client-address';
-import { on, route } from '@/lib/http/endpoint';
+import { on, reply, route } from '@/lib/http/endpoint';
 
-/** POST /auth/login {email, password} (or the OAuth2 password form) -> 200 an access and a refresh token. */
+/**
+ * POST /auth/login {email, password} (or the OAuth2 password form) -> 200 an access and a refresh
+ * token; for an account with two-factor, 403 mfa_required with the mfa_token of POST /auth/login/2fa.
+ */
 export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = route(
   on(endpoints.login, async ({ body, request }) => {
-    const session = await logIn(body.email, body.password, { address: clientAddress(request), userAgent: request.headers.get('user-agent') });
-    return tokenResponseBody(session.userId, session);
+    const result = await logIn(body.email, body.password, { address: clientAddress(request), userAgent: request.headers.get('user-agent') });
+    if ('mfaToken' in result) return reply(403, mfaRequiredBody(result.mfaToken));
+    return loginAnswer(result);
   }),
 );
