@@ -222,7 +222,7 @@ export const endpoints = {
     summary: 'Start turning on two-factor: a new TOTP secret and its QR code',
     description:
       'With the password (and, when two-factor is on already, a `code` of the current authenticator). The new secret is pending ' +
-      'until POST /auth/2fa/totp/confirm; the current one keeps working until then. Issuer APP_NAME, label the email; SHA1, 6 digits, 30 s.',
+      'until POST /auth/2fa/totp/confirm; the current one keeps working until then. Issuer APP_NAME (default neon-next-auth), label the email; SHA1, 6 digits, 30 s.',
     body: { json: 'TotpSetupRequest' },
     ok: { status: 200, description: 'The secret, the otpauth:// URI and its QR code (SVG).', schema: 'TotpSetup' },
     errors: [

@@ -238,7 +238,11 @@ export type Config = {
   };
   passwords: { bcryptCost: number; bcryptWorkers: number };
   /** The AES-256-GCM key of the TOTP secrets; undefined (then `problem` says what to set) when unset. */
-  twoFactor: { encryptionKey?: Uint8Array; problem?: string };
+  /**
+   * issuer: the name authenticator apps list the account under: APP_NAME, else the package's name
+   * (an otpauth URI's issuer cannot hold a colon, so none is kept).
+   */
+  twoFactor: { encryptionKey?: Uint8Array; problem?: string; issuer: string };
   rateLimit: {
     enabled: boolean;
     loginPerAddress: Limit;
@@ -329,7 +333,7 @@ export function readConfig(env: Env, { strict = false } = {}): Config {
       emailVerificationTtl: s.EMAIL_VERIFICATION_TTL,
     },
     passwords: { bcryptCost: s.BCRYPT_COST, bcryptWorkers: s.BCRYPT_WORKERS },
-    twoFactor: { encryptionKey: s.TOTP_ENCRYPTION_KEY, problem: totpKeyProblem },
+    twoFactor: { encryptionKey: s.TOTP_ENCRYPTION_KEY, problem: totpKeyProblem, issuer: (s.APP_NAME || 'neon-next-auth').replaceAll(':', '') },
     rateLimit: {
       enabled: s.RATE_LIMIT === 'on',
       loginPerAddress: s.RATE_LIMIT_LOGIN,

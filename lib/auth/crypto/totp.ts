@@ -15,7 +15,7 @@ const DRIFT_STEPS = 1;
 
 function totpOf(base32Secret: string, label = 'user'): TOTP {
   return new TOTP({
-    issuer: config().mail.appName,
+    issuer: config().twoFactor.issuer,
     label,
     algorithm: 'SHA1',
     digits: DIGITS,
@@ -28,7 +28,7 @@ export function newTotpSecret(): string {
   return new Secret({ size: 20 }).base32;
 }
 
-/** What an authenticator app scans: the otpauth:// URI (issuer APP_NAME, label the email) and its QR code as SVG. */
+/** What an authenticator app scans: the otpauth:// URI (issuer APP_NAME or neon-next-auth, label the email) and its QR code as SVG. */
 export async function enrolment(base32Secret: string, email: string): Promise<{ otpauthUri: string; qrSvg: string }> {
   const otpauthUri = totpOf(base32Secret, email).toString();
   const qrSvg = await QRCode.toString(otpauthUri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
