@@ -39,6 +39,7 @@ test.describe('npm run users', () => {
   });
 
   test('reset-2fa turns two-factor off and ends every session: the password alone logs in again', async ({ api, account }) => {
+    test.slow(); // two CLI runs, each a cold tsx start
     await enableTwoFactor(api, account);
     const pending = await mfaToken(api, account.email, PASSWORD);
     expect(await users('reset-2fa', account.email)).toMatchObject({ code: 0, stdout: `${account.email}: two-factor is off and every session has ended.\n` });

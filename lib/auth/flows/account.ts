@@ -9,7 +9,7 @@ import type { PublicUser } from '../store/users';
  * The signed-in user's password is checked under the same limits as a login (a stolen access token
  * must not become a way to guess it), before a change or a deletion.
  */
-export async function checkOwnPassword(user: PublicUser, password: string, clientAddress: string): Promise<void> {
+async function checkOwnPassword(user: PublicUser, password: string, clientAddress: string): Promise<void> {
   await countPasswordAttempt(clientAddress, user.email);
   const hash = await findPasswordHash(user.id);
   if (!hash || !(await verifyPassword(password, hash))) throw new AuthFailure('incorrect_password');

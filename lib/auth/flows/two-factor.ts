@@ -1,5 +1,6 @@
 import { AuthFailure } from '../errors';
-import { checkOwnPassword } from './account';
+import { verifyPassword } from '../crypto/password';
+import { countPasswordAttempt } from '../limits/password-backoff';
 import { sendRecoveryCodesReplaced, sendTwoFactorDisabled, sendTwoFactorEnabled } from './notify';
 import { enrolment, matchingStep, newRecoveryCodes, newTotpSecret, openSecret, recoveryCodeHash, sealSecret } from '../crypto/totp';
 import {
@@ -10,6 +11,7 @@ import {
   storePendingSecret,
   useRecoveryCode,
   useTotpStep,
+  type TotpState,
 } from '../store/two-factor';
 import type { PublicUser } from '../store/users';
 
@@ -21,6 +23,14 @@ import type { PublicUser } from '../store/users';
  */
 
 export type SecondFactor = { code: string } | { recovery_code: string };
+
+/** The password, checked under the login limits (as checkOwnPassword), read with the 2FA state in one query. */
+async function checkPassword(user: PublicUser, password: string, address: string): Promise<TotpState> {
+  await countPasswordAttempt(address, user.email);
+  const state = await findTotpState(user.id);
+  if (!state || !(await verifyPassword(password, state.hashedPassword))) throw new AuthFailure('incorrect_password');
+  return state;
+}
 
 /** A code of the user's active authenticator, spent (the replay guard), or a recovery code, spent. */
 async function spendOwnSecondFactor(user: PublicUser, activeSecret: string, factor: SecondFactor): Promise<void> {
@@ -38,9 +48,8 @@ async function spendOwnSecondFactor(user: PublicUser, activeSecret: string, fact
  * current one keeps working until then (and setting up again needs one of its codes).
  */
 export async function beginTotpSetup(user: PublicUser, password: string, code: string | undefined, address: string) {
-  await checkOwnPassword(user, password, address);
-  const state = await findTotpState(user.id);
-  if (state?.secret) {
+  const state = await checkPassword(user, password, address);
+  if (state.secret) {
     if (code === undefined) throw new AuthFailure('code_required');
     await spendOwnSecondFactor(user, state.secret, { code });
   }
@@ -66,7 +75,7 @@ export async function confirmTotp(user: PublicUser, code: string): Promise<{ rec
 
 /** POST /auth/2fa/recovery-codes: ten new codes, the earlier ones void. */
 export async function regenerateRecoveryCodes(user: PublicUser, password: string, address: string): Promise<{ recovery_codes: string[] }> {
-  await checkOwnPassword(user, password, address);
+  await checkPassword(user, password, address);
   const codes = newRecoveryCodes();
   if (!(await replaceRecoveryCodes(user.id, codes.map(recoveryCodeHash)))) throw new AuthFailure('two_factor_not_enabled');
   sendRecoveryCodesReplaced(user.email);
@@ -75,9 +84,8 @@ export async function regenerateRecoveryCodes(user: PublicUser, password: string
 
 /** DELETE /auth/2fa/totp: with the password and a code (or a recovery code), 2FA off. */
 export async function disableOwnTotp(user: PublicUser, password: string, factor: SecondFactor, address: string): Promise<void> {
-  await checkOwnPassword(user, password, address);
-  const state = await findTotpState(user.id);
-  if (!state?.secret) throw new AuthFailure('two_factor_not_enabled');
+  const state = await checkPassword(user, password, address);
+  if (!state.secret) throw new AuthFailure('two_factor_not_enabled');
   await spendOwnSecondFactor(user, state.secret, factor);
   await disableTotp(user.id);
   sendTwoFactorDisabled(user.email);

@@ -32,10 +32,13 @@ const mc = {
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
-/** The TOTP state of a user: the sealed active and pending secrets. */
-export async function findTotpState(userId: string): Promise<{ secret: string | null; pending: string | null } | undefined> {
-  const { rows } = await getDb().execute<{ secret: string | null; pending: string | null }>(sql`
-    select ${users.totpSecret} as secret, ${users.totpPendingSecret} as pending from ${users} where ${users.id} = ${userId}`);
+export type TotpState = { hashedPassword: string; secret: string | null; pending: string | null };
+
+/** What a two-factor change checks, in one read: the password hash and the sealed active and pending secrets. */
+export async function findTotpState(userId: string): Promise<TotpState | undefined> {
+  const { rows } = await getDb().execute<TotpState>(sql`
+    select ${users.hashedPassword} as "hashedPassword", ${users.totpSecret} as secret, ${users.totpPendingSecret} as pending
+    from ${users} where ${users.id} = ${userId}`);
   return rows[0];
 }
 
@@ -119,13 +122,21 @@ export async function useRecoveryCode(userId: string, codeHash: string): Promise
 }
 
 /**
- * Turns 2FA off, in one transaction: secrets and last step cleared, recovery codes and login
- * challenges deleted; with `endSessions` (the admin's reset) every session revoked too. False when it
- * was not on (nor pending).
+ * Turns 2FA off in one statement: secrets and last step cleared, recovery codes and login challenges
+ * deleted; with `endSessions` (the admin's reset) every session revoked too, in the same transaction.
+ * False when it was not on (nor pending).
  */
 export async function disableTotp(userId: string, { endSessions = false } = {}): Promise<boolean> {
+  if (!endSessions) return (await turnOff(getDb(), userId)).wasOn;
   return getDb().transaction(async (tx) => {
-    const { rows } = await tx.execute<{ id: string; was_on: boolean }>(sql`
+    const { id, wasOn } = await turnOff(tx, userId);
+    if (id) await revokeAllSessions(userId, { db: tx });
+    return wasOn;
+  });
+}
+
+async function turnOff(db: Pick<ReturnType<typeof getDb>, 'execute'>, userId: string): Promise<{ id?: string; wasOn: boolean }> {
+  const { rows } = await db.execute<{ id: string; was_on: boolean }>(sql`
       with before as (
         select ${users.id} as id, ${users.totpSecret} is not null or ${users.totpPendingSecret} is not null as was_on
         from ${users} where ${users.id} = ${userId} for update
@@ -138,9 +149,7 @@ export async function disableTotp(userId: string, { endSessions = false } = {}):
         delete from ${mfaChallenges} where ${mfaChallenges.userId} in (select id from before)
       )
       select id, was_on from before`);
-    if (endSessions && rows[0]) await revokeAllSessions(userId, { db: tx });
-    return rows[0]?.was_on === true;
-  });
+  return { id: rows[0]?.id, wasOn: rows[0]?.was_on === true };
 }
 
 /** The password hash a challenge is bound to, as stored with it (its SHA-256: never the hash itself). */
