@@ -13,14 +13,6 @@ export async function tokenResponseBody(userId: string, session: IssuedSession) 
   };
 }
 
-/**
- * What a completed login answers: POST /auth/login (no 2FA) and POST /auth/login/2fa both return
- * this, so whatever a login answer carries, both carry it.
- */
-export async function loginAnswer(session: IssuedSession & { userId: string }) {
-  return tokenResponseBody(session.userId, session);
-}
-
 /** The 403 of a right password for an account with 2FA: only the second step's token. */
 export function mfaRequiredBody(mfaToken: string) {
   return {
