@@ -8,6 +8,8 @@ import { HttpError } from './errors';
 /** The realm named in WWW-Authenticate challenges (RFC 6750 section 3). */
 export const REALM = 'neon-next-auth';
 
+const seconds = (n: number) => (n === 1 ? '1 second' : `${n} seconds`);
+
 const retryAfter = (failure: AuthFailure) => ({ 'Retry-After': String(failure.retryAfter ?? 1) });
 
 const ANSWERS: Record<AuthFailureKind, (failure: AuthFailure) => HttpError> = {
@@ -51,7 +53,7 @@ const ANSWERS: Record<AuthFailureKind, (failure: AuthFailure) => HttpError> = {
   two_factor_not_enabled: () =>
     new HttpError(409, 'two_factor_not_enabled', 'Two-factor authentication is off for this account: turn it on with POST /auth/2fa/totp/setup.'),
   rate_limited: (failure) =>
-    new HttpError(429, 'rate_limited', `Too many attempts. Try again in ${failure.retryAfter ?? 1} seconds.`, retryAfter(failure)),
+    new HttpError(429, 'rate_limited', `Too many attempts. Try again in ${seconds(failure.retryAfter ?? 1)}.`, retryAfter(failure)),
   server_busy: (failure) =>
     new HttpError(503, 'server_busy', 'Too many password checks in progress. Try again shortly.', retryAfter(failure)),
   mail_disabled: () =>

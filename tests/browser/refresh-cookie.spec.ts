@@ -7,6 +7,7 @@
  * not listed. Each page is a blank document from its origin; the test runs `fetch` in it.
  */
 import http from 'node:http';
+import { decodeJwt } from 'jose';
 import sparticuz from '@sparticuz/chromium';
 import { chromium, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import { expect, PASSWORD, test, uniqueEmail, withDb } from '../support/fixtures';
@@ -97,16 +98,18 @@ async function storedCookie(context: BrowserContext) {
   return (await context.cookies(`${api}/auth/refresh`)).find((c) => c.name === COOKIE);
 }
 
-const sessionOf = (token: string) =>
+/** The session of an access token as the database has it: ended, and when it was last refreshed. */
+const sessionOf = (accessToken: string) =>
   withDb(async (db) =>
-    (
-      await db.query(
-        `select s.revoked_at is not null as revoked, (select count(*)::int from refresh_tokens t where t.session_id = s.id and t.spent_at is not null) as spent
-         from sessions s join refresh_tokens r on r.session_id = s.id where r.token_hash = encode(sha256(convert_to($1, 'UTF8')), 'hex')`,
-        [token],
-      )
-    ).rows[0] as { revoked: boolean; spent: number },
+    (await db.query('select revoked_at is not null as revoked, last_used_at from sessions where id = $1', [decodeJwt(accessToken).sid])).rows[0] as { revoked: boolean; last_used_at: Date },
   );
+
+/** Logs in from the page asking for the cookie; the access token. */
+async function cookieLogin(page: Page, email: string): Promise<string> {
+  const login = await call(page, '/auth/login', { json: { email, password: PASSWORD, refresh_cookie: true } });
+  if (!('status' in login) || login.status !== 200) throw new Error(`login: ${JSON.stringify(login)}`);
+  return login.body!.access_token as string;
+}
 
 test('a same-site front end logs in, cannot read the token, refreshes with the cookie alone, logs out, and cannot refresh after', async () => {
   const email = await register();
@@ -135,7 +138,7 @@ test('a same-site front end logs in, cannot read the token, refreshes with the c
 
   expect(await call(page, '/auth/logout')).toEqual({ status: 204, body: null });
   expect(await storedCookie(context)).toBeUndefined();
-  expect((await sessionOf(rotated)).revoked).toBe(true);
+  expect((await sessionOf(access)).revoked).toBe(true);
   // No cookie left to send: refresh cannot work.
   expect(await call(page, '/auth/refresh')).toMatchObject({ status: 422 });
   expect(await call(page, '/auth/me', { bearer: access, method: 'GET' })).toMatchObject({ status: 401 });
@@ -146,8 +149,8 @@ test('a page of another site (127.0.0.1 against localhost), though listed, can n
   const email = await register();
   const context = await browser.newContext();
   const own = await open(context, origins.listed);
-  expect(await call(own, '/auth/login', { json: { email, password: PASSWORD, refresh_cookie: true } })).toMatchObject({ status: 200 });
-  const cookie = (await storedCookie(context))!.value;
+  const access = await cookieLogin(own, email);
+  const before = await sessionOf(access);
 
   const other = await open(context, origins.crossSite);
   // SameSite=Strict: the browser does not send the cookie from another site (no cookie: 422; a logout: 401).
@@ -155,7 +158,7 @@ test('a page of another site (127.0.0.1 against localhost), though listed, can n
   expect(await call(other, '/auth/logout')).toMatchObject({ status: 401 });
   // Nor can it get a cookie of its own: the browser says Sec-Fetch-Site: cross-site.
   expect(await call(other, '/auth/login', { json: { email, password: PASSWORD, refresh_cookie: true } })).toMatchObject({ status: 403, body: { error: 'origin_not_allowed' } });
-  expect(await sessionOf(cookie)).toEqual({ revoked: false, spent: 0 });
+  expect(await sessionOf(access)).toEqual(before);
   // The front end's own page still refreshes with it.
   expect(await call(own, '/auth/refresh')).toMatchObject({ status: 200 });
   await context.close();
@@ -165,7 +168,8 @@ test('a same-site page whose origin is not in CORS_ORIGINS: the browser sends th
   const email = await register();
   const context = await browser.newContext();
   const own = await open(context, origins.listed);
-  expect(await call(own, '/auth/login', { json: { email, password: PASSWORD, refresh_cookie: true } })).toMatchObject({ status: 200 });
+  const access = await cookieLogin(own, email);
+  const before = await sessionOf(access);
   const cookie = (await storedCookie(context))!.value;
 
   const unlisted = await open(context, origins.unlisted);
@@ -173,8 +177,8 @@ test('a same-site page whose origin is not in CORS_ORIGINS: the browser sends th
   expect(await call(unlisted, '/auth/refresh')).toEqual({ failed: expect.stringContaining('Failed to fetch') });
   expect(await call(unlisted, '/auth/logout')).toEqual({ failed: expect.stringContaining('Failed to fetch') });
   expect(await call(unlisted, '/auth/login', { json: { email, password: PASSWORD, refresh_cookie: true } })).toEqual({ failed: expect.stringContaining('Failed to fetch') });
-  // ... and the server, which got the cookie, did nothing with it: not spent, not logged out.
-  expect(await sessionOf(cookie)).toEqual({ revoked: false, spent: 0 });
+  // ... and the server, which got the cookie, did nothing with it: not refreshed, not logged out.
+  expect(await sessionOf(access)).toEqual(before);
   expect((await storedCookie(context))!.value).toBe(cookie);
   expect(await call(own, '/auth/refresh')).toMatchObject({ status: 200 });
   await context.close();
