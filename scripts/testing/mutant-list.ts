@@ -413,7 +413,7 @@ export const MUTANTS: Mutant[] = [
   {
     name: 'second-factor-uncounted',
     description: "codes tried at POST /auth/login/2fa do not count toward the account's guessing limits",
-    edits: [{ file: 'lib/auth/flows/login.ts', from: '  await countPasswordAttempt(client.address, user.email);\n', to: '' }],
+    edits: [{ file: 'lib/auth/flows/second-factor.ts', from: '  await countPasswordAttempt(client.address, user.email);\n', to: '' }],
     specs: ['tests/endpoints/two-factor/limits.spec.ts'],
   },
 

@@ -32,6 +32,11 @@ const mc = {
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
+/** A login's second step (POST /auth/login/2fa) must come within this many seconds of the password ... */
+export const MFA_TOKEN_TTL = 5 * 60;
+/** ... and gets this many codes tried with one mfa_token. */
+export const MFA_MAX_TRIES = 5;
+
 export type TotpState = { hashedPassword: string; secret: string | null; pending: string | null };
 
 /** What a two-factor change checks, in one read: the password hash and the sealed active and pending secrets. */
@@ -160,7 +165,7 @@ export const passwordFingerprint = (hashedPassword: string) => sha256(hashedPass
  * deletes the account's spent and expired challenges, so the table holds only live ones (and the
  * login limits bound how many of those a password guesser can make).
  */
-export async function createMfaChallenge(userId: string, verifiedHash: string, lifetimeSeconds: number): Promise<string> {
+export async function createMfaChallenge(userId: string, verifiedHash: string, lifetimeSeconds = MFA_TOKEN_TTL): Promise<string> {
   const token = randomBytes(32).toString('base64url');
   await getDb().execute(sql`
     with forgotten as (
@@ -185,7 +190,7 @@ export type ChallengedUser = {
  * far) and returns its account; undefined when there is none: each try is counted before the code is
  * checked, under the row's lock, so parallel tries cannot exceed the limit.
  */
-export async function claimChallengeTry(token: string, maxTries: number): Promise<ChallengedUser | undefined> {
+export async function claimChallengeTry(token: string, maxTries = MFA_MAX_TRIES): Promise<ChallengedUser | undefined> {
   if (!/^[A-Za-z0-9_-]{43}$/.test(token)) return undefined;
   const { rows } = await getDb().execute<ChallengedUser>(sql`
     update ${mfaChallenges} c set ${mc.tries} = c.${mc.tries} + 1

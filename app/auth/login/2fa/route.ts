@@ -1,5 +1,5 @@
 import { endpoints } from '@/lib/api/endpoints';
-import { logInSecondFactor } from '@/lib/auth/flows/login';
+import { logInSecondFactor } from '@/lib/auth/flows/second-factor';
 import { clientAddress } from '@/lib/http/client-address';
 import { on, route } from '@/lib/http/endpoint';
 import { tokenPairAnswer } from '@/lib/http/token-pair';
