@@ -1,5 +1,5 @@
 import { defineConfig } from 'drizzle-kit';
-import { migrationDatabaseUrl } from './lib/config/commands';
+import { migrationDatabaseUrl, settingIsSet } from './lib/config/commands';
 import { loadEnvFiles } from './scripts/support/env';
 
 loadEnvFiles(); // .env.local and friends, as the app reads them
@@ -9,6 +9,14 @@ loadEnvFiles(); // .env.local and friends, as the app reads them
 // with `pg` (installed for that), which reaches Neon and the local database alike. drizzle-kit's migrator
 // takes no lock: `npm run db:migrate` does (scripts/migrate.ts); prefer it as the release step.
 const needsDatabase = process.argv.some((arg) => ['migrate', 'push', 'pull', 'studio'].includes(arg));
+
+// drizzle-kit cannot start or find the local database of `npm run dev`; `npm run db:migrate` can.
+if (needsDatabase && !settingIsSet('DATABASE_URL_UNPOOLED') && !settingIsSet('DATABASE_URL')) {
+  throw new Error(
+    'drizzle-kit needs DATABASE_URL_UNPOOLED, the direct (unpooled) connection string migrations belong on ' +
+      '(`npx neonctl@5 connection-string`), or DATABASE_URL. For the local database of `npm run dev`, run `npm run db:migrate` instead.',
+  );
+}
 
 export default defineConfig({
   dialect: 'postgresql',

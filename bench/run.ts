@@ -193,6 +193,7 @@ async function main(): Promise<void> {
     const env = productionEnv({
       DATABASE_URL: databaseUrl,
       JWT_SECRET: randomBytes(32).toString('base64url'),
+      TOTP_ENCRYPTION_KEY: randomBytes(32).toString('base64url'),
       BCRYPT_COST: String(COST),
       BCRYPT_WORKERS: String(WORKERS),
       RATE_LIMIT: 'off',

@@ -28,7 +28,7 @@ export function migrationDatabaseUrl(env: Env = process.env): { name: 'DATABASE_
   return unpooled ? { name: 'DATABASE_URL_UNPOOLED', url: unpooled } : { name: 'DATABASE_URL', url: databaseUrl(env) };
 }
 
-/** Whether any signing key is set (JWT_SECRET or JWT_PRIVATE_KEY), valid or not: `npm run dev` makes a secret only when none is. */
-export function signingKeySet(env: Env = process.env): boolean {
-  return Boolean(env.JWT_SECRET?.trim() || env.JWT_PRIVATE_KEY?.trim());
+/** Whether the variable holds anything, valid or not: `npm run dev` writes a secret only where none is. */
+export function settingIsSet(name: SettingName, env: Env = process.env): boolean {
+  return Boolean(env[name]?.trim());
 }

@@ -77,3 +77,20 @@ export function parseSecret(value: string, name: string): Uint8Array {
   return bytes;
 }
 
+const TOTP_KEY_HELP =
+  'Make one with: node -e "console.log(require(\'crypto\').randomBytes(32).toString(\'base64url\'))" ' +
+  'and set it as TOTP_ENCRYPTION_KEY (npm run dev writes one to .env.local; in production, the host\'s settings). ' +
+  'Keep it: the two-factor secrets stored under it cannot be read without it.';
+
+/** What to do when TOTP_ENCRYPTION_KEY is missing. */
+export const TOTP_KEY_MISSING = `TOTP_ENCRYPTION_KEY is not set. ${TOTP_KEY_HELP}`;
+
+/** TOTP_ENCRYPTION_KEY: 32 random bytes, base64url (or base64, or 64 hex digits). */
+export function parseEncryptionKey(value: string, name: string): Uint8Array {
+  const text = value.trim();
+  const bytes = /^[0-9a-f]{64}$/i.test(text) ? Buffer.from(text, 'hex') : Buffer.from(text, 'base64url');
+  if (bytes.byteLength !== 32 || !/^[A-Za-z0-9_\-+/=]+$/.test(text)) {
+    throw new ConfigError(`${name} must be 32 random bytes, base64url (43 characters) or 64 hex digits; got ${bytes.byteLength} bytes. ${TOTP_KEY_HELP}`);
+  }
+  return new Uint8Array(bytes);
+}

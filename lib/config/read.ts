@@ -2,7 +2,7 @@ import { clientAddressSource, type ClientAddressConfig } from './client-address'
 import { ConfigError } from './error';
 import type { Env } from './env';
 import { readMailConfig, type MailConfig } from './mail';
-import type { Limit } from './parsers';
+import { TOTP_KEY_MISSING, type Limit } from './parsers';
 import { productionProblems } from './production';
 import { SETTINGS, type Setting, type Settings } from './settings';
 import { signingOf, type SigningConfig } from './signing';
@@ -46,6 +46,12 @@ export type Config = {
     emailVerificationTtl: number; // seconds an email-verification link works
   };
   passwords: { bcryptCost: number; bcryptWorkers: number };
+  /** The AES-256-GCM key of the TOTP secrets; undefined (then `problem` says what to set) when unset. */
+  /**
+   * issuer: the name authenticator apps list the account under: APP_NAME, else the package's name
+   * (an otpauth URI's issuer cannot hold a colon, so none is kept).
+   */
+  twoFactor: { encryptionKey?: Uint8Array; problem?: string; issuer: string };
   rateLimit: {
     enabled: boolean;
     loginPerAddress: Limit;
@@ -97,7 +103,8 @@ export function readConfig(env: Env, { strict = false } = {}): Config {
         `LOGIN_FAILURES_BEFORE_BACKOFF (${s.LOGIN_FAILURES_BEFORE_BACKOFF}), the free attempts of one address: raise it (e.g. 20/1h) or lower LOGIN_FAILURES_BEFORE_BACKOFF.`,
     );
   }
-  if (strict) problems.push(...productionProblems(s, signing.problem, env));
+  const totpKeyProblem = s.TOTP_ENCRYPTION_KEY || env.TOTP_ENCRYPTION_KEY?.trim() ? undefined : TOTP_KEY_MISSING;
+  if (strict) problems.push(...productionProblems(s, { signing: signing.problem, totpKey: totpKeyProblem }, env));
   if (problems.length === 1) throw new ConfigError(problems[0]!);
   if (problems.length > 1) throw new ConfigError(`${problems.length} settings need fixing:\n- ${problems.join('\n- ')}`);
   return {
@@ -115,6 +122,7 @@ export function readConfig(env: Env, { strict = false } = {}): Config {
       emailVerificationTtl: s.EMAIL_VERIFICATION_TTL,
     },
     passwords: { bcryptCost: s.BCRYPT_COST, bcryptWorkers: s.BCRYPT_WORKERS },
+    twoFactor: { encryptionKey: s.TOTP_ENCRYPTION_KEY, problem: totpKeyProblem, issuer: (s.APP_NAME || 'neon-next-auth').replaceAll(':', '') },
     rateLimit: {
       enabled: s.RATE_LIMIT === 'on',
       loginPerAddress: s.RATE_LIMIT_LOGIN,

@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { parseDatabaseUrl } from './database-url';
-import { parseChoice, parseDuration, parseInteger, parseLimit, parseOrigins, parseSecret, parseTrustProxy } from './parsers';
+import { parseChoice, parseDuration, parseEncryptionKey, parseInteger, parseLimit, parseOrigins, parseSecret, parseTrustProxy } from './parsers';
 
 /** One declared setting: its parser (given the raw text when set) and its value when unset. */
 export type Setting<T> = { parse: (raw: string, name: string) => T; unset: () => T };
@@ -36,6 +36,8 @@ export const SETTINGS = {
   // Links sent by email (single use; only their SHA-256 is stored)
   PASSWORD_RESET_TTL: duration('30m'),
   EMAIL_VERIFICATION_TTL: duration('24h'),
+  // Two-factor authentication (TOTP secrets are stored encrypted under this key)
+  TOTP_ENCRYPTION_KEY: optional(parseEncryptionKey),
   // Passwords
   BCRYPT_COST: integer(12, 10, 15),
   BCRYPT_WORKERS: integer(() => Math.min(os.availableParallelism(), 64), 0, 64),

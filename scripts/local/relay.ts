@@ -70,6 +70,13 @@ function transactionStatus(): { feed(data: Buffer): void; inTransaction(): boole
           left -= skip;
           continue;
         }
+        if (got === 0 && i + 5 <= data.length) {
+          // The usual case: the whole header is in this chunk.
+          type = data.readUInt8(i);
+          left = data.readUInt32BE(i + 1) - 4;
+          i += 5;
+          continue;
+        }
         header.writeUInt8(data.readUInt8(i++), got++);
         if (got === 5) {
           type = header.readUInt8(0);

@@ -5,7 +5,11 @@ import {
   accountDeletedMessage,
   passwordChangedMessage,
   passwordResetMessage,
+  recoveryCodesReplacedMessage,
+  recoveryCodeUsedMessage,
   signupAttemptMessage,
+  twoFactorDisabledMessage,
+  twoFactorEnabledMessage,
   verifyEmailMessage,
   type MailMessage,
 } from '../../mail/messages';
@@ -44,4 +48,24 @@ export function sendSignupAttempt(to: string): void {
 
 export function sendAccountDeleted(to: string): void {
   notice(to, (mail) => accountDeletedMessage(mail));
+}
+
+export function sendTwoFactorEnabled(to: string): void {
+  const { mail } = config();
+  sendAfterResponse(to, twoFactorEnabledMessage(mail), mail);
+}
+
+export function sendTwoFactorDisabled(to: string): void {
+  const { mail } = config();
+  sendAfterResponse(to, twoFactorDisabledMessage(mail), mail);
+}
+
+export function sendRecoveryCodeUsed(to: string, remaining: number): void {
+  const { mail } = config();
+  sendAfterResponse(to, recoveryCodeUsedMessage(mail, { remaining }), mail);
+}
+
+export function sendRecoveryCodesReplaced(to: string): void {
+  const { mail } = config();
+  sendAfterResponse(to, recoveryCodesReplacedMessage(mail), mail);
 }

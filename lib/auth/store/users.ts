@@ -7,8 +7,21 @@ import { insertTokenFor, spendToken, voidTokensOf } from './account-tokens';
 import { accountCountersOf, loginCountersOf } from '../limits/counters';
 import { revokeAllSessions, sessionLive } from './sessions';
 
-/** A user as the flows see it: every column but the password hash (lib/auth/wire/public-user.ts shows it to clients). */
-export type Account = Pick<User, 'id' | 'email' | 'isActive' | 'emailVerifiedAt' | 'createdAt'>;
+/**
+ * A user as the flows see it: every column but the password hash and the two-factor secret (only
+ * whether there is one). lib/auth/wire/public-user.ts shows it to clients.
+ */
+export type Account = Pick<User, 'id' | 'email' | 'isActive' | 'emailVerifiedAt' | 'createdAt'> & { twoFactorEnabled: boolean };
+
+/** A user as read: a whole row (with the sealed secret), or the account's columns (with whether it is set). */
+type AccountSource = Pick<User, 'id' | 'email' | 'isActive' | 'emailVerifiedAt' | 'createdAt'> &
+  ({ twoFactorEnabled: boolean } | Pick<User, 'totpSecret'>);
+
+/** Only the Account's columns of a fuller row: the hash and the secret never leave this module by accident. */
+function accountOf(user: AccountSource): Account {
+  const { id, email, isActive, emailVerifiedAt, createdAt } = user;
+  return { id, email, isActive, emailVerifiedAt, createdAt, twoFactorEnabled: 'twoFactorEnabled' in user ? user.twoFactorEnabled : user.totpSecret !== null };
+}
 
 const accountColumns = {
   id: users.id,
@@ -16,18 +29,14 @@ const accountColumns = {
   isActive: users.isActive,
   emailVerifiedAt: users.emailVerifiedAt,
   createdAt: users.createdAt,
+  twoFactorEnabled: sql<boolean>`${users.totpSecret} is not null`,
 };
 
 /** The same columns for raw statements' `returning`, as accountOfRow() reads them. */
 const returningAccount = sql`${users.id} as id, ${users.email} as email, ${users.isActive} as "isActive",
-  ${users.emailVerifiedAt} as "emailVerifiedAt", ${users.createdAt} as "createdAt"`;
+  ${users.emailVerifiedAt} as "emailVerifiedAt", ${users.createdAt} as "createdAt", ${users.totpSecret} is not null as "twoFactorEnabled"`;
 
-type AccountRow = { id: string; email: string; isActive: boolean; emailVerifiedAt: string | Date | null; createdAt: string | Date };
-
-/** Only the Account's columns of a fuller row: the hash never leaves this module by accident. */
-function accountOf({ id, email, isActive, emailVerifiedAt, createdAt }: Account): Account {
-  return { id, email, isActive, emailVerifiedAt, createdAt };
-}
+type AccountRow = { id: string; email: string; isActive: boolean; emailVerifiedAt: string | Date | null; createdAt: string | Date; twoFactorEnabled: boolean };
 
 /** A raw row (timestamps may arrive as text) as an Account. */
 function accountOfRow(row: AccountRow): Account {
