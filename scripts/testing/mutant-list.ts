@@ -164,19 +164,19 @@ export const MUTANTS: Mutant[] = [
   {
     name: 'proxy-lets-tokenless-through',
     description: 'proxy.ts passes requests that carry no Authorization header',
-    edits: [{ file: 'proxy.ts', from: '    await requireToken(request);\n', to: "    if (request.headers.has('authorization')) await requireToken(request);\n" }],
+    edits: [{ file: 'proxy.ts', from: '    if (!byCookie) await requireToken(request);\n', to: "    if (!byCookie && request.headers.has('authorization')) await requireToken(request);\n" }],
     specs: [PROXY_SPEC],
   },
   {
     name: 'proxy-passes-everything',
     description: 'proxy.ts guards nothing (as if it were removed)',
-    edits: [{ file: 'proxy.ts', from: "  if (request.method === 'OPTIONS' || !needsUser(request.nextUrl.pathname)) return NextResponse.next();", to: '  if (request.method) return NextResponse.next();' }],
+    edits: [{ file: 'proxy.ts', from: "  if (request.method === 'OPTIONS' || guard === undefined) return NextResponse.next();", to: '  if (request.method) return NextResponse.next();' }],
     specs: [PROXY_SPEC],
   },
   {
     name: 'proxy-skips-parameter-paths',
     description: 'the guard table leaves out the protected paths with parameters (/auth/sessions/{id})',
-    edits: [{ file: 'lib/api/guarded-paths.ts', from: '  patterns.push(new RegExp(`^${source}$`));', to: '  void source;' }],
+    edits: [{ file: 'lib/api/guarded-paths.ts', from: '  patterns.push({ pattern: new RegExp(`^${source}$`), guard: auth });', to: '  void source;' }],
     specs: [PROXY_SPEC, 'tests/unit/endpoints.spec.ts'],
   },
 

@@ -1,13 +1,16 @@
 import { endpoints } from '@/lib/api/endpoints';
 import { logIn } from '@/lib/auth/flows/login';
-import { tokenResponseBody } from '@/lib/auth/flows/token-response';
 import { clientAddress } from '@/lib/http/client-address';
 import { on, route } from '@/lib/http/endpoint';
+import { tokenPairAnswer } from '@/lib/http/token-pair';
 
-/** POST /auth/login {email, password} (or the OAuth2 password form) -> 200 an access and a refresh token. */
+/**
+ * POST /auth/login {email, password, refresh_cookie?} (or the OAuth2 password form) -> 200 an access
+ * and a refresh token (the refresh token as an httpOnly cookie when refresh_cookie is true).
+ */
 export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = route(
-  on(endpoints.login, async ({ body, request }) => {
+  on(endpoints.login, async ({ body, request, headers }) => {
     const session = await logIn(body.email, body.password, { address: clientAddress(request), userAgent: request.headers.get('user-agent') });
-    return tokenResponseBody(session.userId, session);
+    return tokenPairAnswer(headers, session.userId, session, { cookie: body.refresh_cookie });
   }),
 );

@@ -175,6 +175,30 @@ export async function rotateRefreshToken(presented: string): Promise<RefreshResu
   });
 }
 
+/**
+ * The live session a refresh token (the live one or any spent one: its family and a generation the
+ * session has reached) belongs to: logout with the refresh cookie. A spent one ends its session too,
+ * since ending is never what a thief wants.
+ */
+export async function sessionOfRefreshToken(presented: string): Promise<{ userId: string; sessionId: string } | undefined> {
+  const token = parseRefreshToken(presented);
+  if (!token) return undefined;
+  const maxAge = config().auth.sessionMaxAge;
+  const [found] = await getDb()
+    .select({ userId: sessions.userId, sessionId: sessions.id })
+    .from(sessions)
+    .where(
+      and(
+        eq(sessions.refreshFamilyHash, token.familyHash),
+        sql`${sessions.refreshGeneration} >= ${token.generation}`,
+        isNull(sessions.revokedAt),
+        gt(sessions.expiresAt, sql`now()`),
+        gt(sql`${sessions.createdAt} + make_interval(secs => ${maxAge})`, sql`now()`),
+      ),
+    );
+  return found;
+}
+
 export type LiveSession = Pick<typeof sessions.$inferSelect, 'id' | 'createdAt' | 'lastUsedAt' | 'expiresAt' | 'userAgent' | 'ip'>;
 
 /** The user's live sessions, newest first (GET /auth/sessions). */

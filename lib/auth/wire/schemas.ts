@@ -42,7 +42,23 @@ const givenPassword = z
 
 export const registerRequest = z.strictObject({ email, password: newPassword });
 
-export const loginRequest = z.strictObject({ email, password: givenPassword });
+/**
+ * A browser front end's opt-in: the refresh token comes back as an httpOnly cookie instead of in the
+ * body (lib/http/refresh-cookie.ts). Only from an origin in CORS_ORIGINS.
+ */
+export const refreshCookieOptIn = z
+  .boolean({ error: 'refresh_cookie must be true or false.' })
+  .optional()
+  .meta({ description: 'true: set the refresh token as an httpOnly cookie (Path=/auth) instead of answering it in the body. For browser front ends on an origin in CORS_ORIGINS; 403 from any other.' });
+
+/** The same opt-in in a form: "true" or "false". */
+export const refreshCookieFormOptIn = z
+  .enum(['true', 'false'], { error: 'refresh_cookie must be "true" or "false".' })
+  .optional()
+  .transform((value) => value === 'true')
+  .meta({ description: 'As `refresh_cookie` in the JSON body.' });
+
+export const loginRequest = z.strictObject({ email, password: givenPassword, refresh_cookie: refreshCookieOptIn });
 
 /** The OAuth2 password grant as a form (RFC 6749 section 4.3), as FastAPI's OAuth2PasswordRequestForm. */
 export const loginForm = z
@@ -53,10 +69,17 @@ export const loginForm = z
     scope: z.string().optional(),
     client_id: z.string().optional(),
     client_secret: z.string().optional(),
+    refresh_cookie: refreshCookieFormOptIn,
   })
-  .transform(({ username, password }) => ({ email: username, password }));
+  .transform(({ username, password, refresh_cookie }) => ({ email: username, password, refresh_cookie }));
 
-const refreshToken = z.string({ error: 'Send the refresh token from login.' }).min(1, 'Send the refresh token from login.').max(512);
+/** Left out, the refresh cookie is used (a browser that logged in with `refresh_cookie`). */
+const refreshToken = z
+  .string({ error: 'Send the refresh token from login.' })
+  .min(1, 'Send the refresh token from login.')
+  .max(512)
+  .optional()
+  .meta({ description: 'The refresh token from login. Leave it out to use the refresh cookie (a browser that logged in with `refresh_cookie`).' });
 
 /** POST /auth/refresh as JSON: grant_type is optional here. */
 export const refreshRequest = z.strictObject({
@@ -132,7 +155,7 @@ export const tokenResponse = z.object({
   access_token: z.string(),
   token_type: z.literal('bearer'),
   expires_in: z.number().int().describe('Seconds until the access token expires.'),
-  refresh_token: z.string().describe('Single use: POST it to /auth/refresh for a new pair.'),
+  refresh_token: z.string().optional().describe('Single use: POST it to /auth/refresh for a new pair. Absent when it was set as the refresh cookie instead.'),
   refresh_expires_in: z.number().int().describe('Seconds until the refresh token expires if unused.'),
 });
 
