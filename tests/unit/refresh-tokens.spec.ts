@@ -20,5 +20,9 @@ test.describe('refresh tokens (lib/auth/crypto/refresh-tokens.ts)', () => {
     for (const bad of [token.slice(1), `${token}A`, `${token.slice(0, -1)}=`, 'A'.repeat(43), '', '.'.repeat(70), 'B'.repeat(70)]) {
       expect(parseRefreshToken(bad), bad).toBeUndefined();
     }
+    // A generation past the database column's range (2^31 - 1) is no token: never a query error.
+    const bytes = Buffer.from(token, 'base64url');
+    bytes.writeUInt32BE(0x8000_0000, 16);
+    expect(parseRefreshToken(bytes.toString('base64url'))).toBeUndefined();
   });
 });

@@ -3,7 +3,8 @@ import { createHash, randomBytes } from 'node:crypto';
 /**
  * The refresh token's format: base64url (70 characters) of 52 bytes:
  *   the session's family (16 random bytes, the same in every token of one session),
- *   the generation (uint32, big-endian: 0 for the login's token, one more at each refresh),
+ *   the generation (uint32, big-endian: 0 for the login's token, one more at each refresh; at most
+ *     2^31 - 1, the database column's range, which no session reaches at 60 refreshes a minute),
  *   32 random bytes.
  * The database keeps the family's SHA-256 (to find the session), the live generation and the live
  * token's SHA-256: a leaked table yields no token. The family is in no other place than the tokens, so
@@ -16,7 +17,7 @@ const GENERATION_BYTES = 4;
 const RANDOM_BYTES = 32;
 const TOKEN_BYTES = FAMILY_BYTES + GENERATION_BYTES + RANDOM_BYTES;
 const TOKEN = /^[A-Za-z0-9_-]{70}$/;
-const LAST_GENERATION = 0xffff_ffff;
+const LAST_GENERATION = 0x7fff_ffff;
 
 export type RefreshToken = { token: string; familyHash: string; generation: number; hash: string };
 
@@ -50,10 +51,7 @@ export function parseRefreshToken(token: string): RefreshToken | undefined {
   const bytes = Buffer.from(token, 'base64url');
   // base64url has spare bits in its last character: only the canonical spelling is a token.
   if (bytes.length !== TOKEN_BYTES || bytes.toString('base64url') !== token) return undefined;
-  return {
-    token,
-    familyHash: sha256(bytes.subarray(0, FAMILY_BYTES)),
-    generation: bytes.readUInt32BE(FAMILY_BYTES),
-    hash: sha256(token),
-  };
+  const generation = bytes.readUInt32BE(FAMILY_BYTES);
+  if (generation > LAST_GENERATION) return undefined;
+  return { token, familyHash: sha256(bytes.subarray(0, FAMILY_BYTES)), generation, hash: sha256(token) };
 }
