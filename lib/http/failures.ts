@@ -8,6 +8,8 @@ import { HttpError } from './errors';
 /** The realm named in WWW-Authenticate challenges (RFC 6750 section 3). */
 export const REALM = 'neon-next-auth';
 
+const seconds = (n: number) => (n === 1 ? '1 second' : `${n} seconds`);
+
 const retryAfter = (failure: AuthFailure) => ({ 'Retry-After': String(failure.retryAfter ?? 1) });
 
 const ANSWERS: Record<AuthFailureKind, (failure: AuthFailure) => HttpError> = {
@@ -36,7 +38,7 @@ const ANSWERS: Record<AuthFailureKind, (failure: AuthFailure) => HttpError> = {
   session_not_found: () => new HttpError(404, 'not_found', 'None of your live sessions has this id: see GET /auth/sessions.'),
   already_verified: () => new HttpError(409, 'already_verified', 'This email address is verified already: there is nothing to confirm.'),
   rate_limited: (failure) =>
-    new HttpError(429, 'rate_limited', `Too many attempts. Try again in ${failure.retryAfter ?? 1} seconds.`, retryAfter(failure)),
+    new HttpError(429, 'rate_limited', `Too many attempts. Try again in ${seconds(failure.retryAfter ?? 1)}.`, retryAfter(failure)),
   server_busy: (failure) =>
     new HttpError(503, 'server_busy', 'Too many password checks in progress. Try again shortly.', retryAfter(failure)),
   mail_disabled: () =>

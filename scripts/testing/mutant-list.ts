@@ -30,6 +30,8 @@ const LOGIC_SPEC = 'tests/endpoints/login/logic.spec.ts';
 const REFRESH_SPEC = 'tests/endpoints/refresh/refresh.spec.ts';
 const RATE_LIMIT = 'lib/auth/limits/password-backoff.ts';
 const RATE_LIMIT_SPEC = 'tests/across/rate-limits.spec.ts';
+const COOKIE = 'lib/http/refresh-cookie.ts';
+const COOKIE_SPEC = 'tests/across/refresh-cookie.spec.ts';
 const USERS = 'lib/auth/store/users.ts';
 const PASSWORD_RACES_SPEC = 'tests/endpoints/password/races.spec.ts';
 const SESSIONS = 'lib/auth/store/sessions.ts';
@@ -312,6 +314,38 @@ export const MUTANTS: Mutant[] = [
     specs: [RATE_LIMIT_SPEC],
   },
 
+  // The refresh cookie (lib/http/refresh-cookie.ts, lib/http/endpoint.ts)
+  {
+    name: 'cookie-any-origin',
+    description: 'the refresh cookie is accepted from any Origin, or none (CSRF)',
+    edits: [{ file: COOKIE, from: '  if (!origin || !allowed.includes(origin)) {', to: '  if (allowed.length === 0) {' }],
+    specs: [COOKIE_SPEC],
+  },
+  {
+    name: 'cookie-cross-site',
+    description: 'Sec-Fetch-Site is ignored: a listed origin of another site may use the cookie',
+    edits: [{ file: COOKIE, from: "  if (site !== null && site !== 'same-origin' && site !== 'same-site') {", to: '  if (site === null && site !== null) {' }],
+    specs: [COOKIE_SPEC],
+  },
+  {
+    name: 'cookie-login-unchecked',
+    description: 'a login asking for the cookie is not held to the allowed origins (login CSRF)',
+    edits: [{ file: 'lib/http/endpoint.ts', from: '      if (asksForRefreshCookie(body)) requireCookieOrigin(request);\n', to: '' }],
+    specs: [COOKIE_SPEC],
+  },
+  {
+    name: 'cookie-not-httponly',
+    description: 'page scripts can read the refresh cookie',
+    edits: [{ file: COOKIE, from: 'const ATTRIBUTES = `Path=${REFRESH_COOKIE_PATH}; HttpOnly; Secure; SameSite=Strict`;', to: 'const ATTRIBUTES = `Path=${REFRESH_COOKIE_PATH}; Secure; SameSite=Strict`;' }],
+    specs: [COOKIE_SPEC, 'tests/browser/refresh-cookie.spec.ts'],
+  },
+  {
+    name: 'cors-any-origin-with-credentials',
+    description: 'CORS grants credentials to any Origin',
+    edits: [{ file: 'lib/http/cors.ts', from: "  return origin && allowedOrigins().includes(origin) ? origin : undefined;", to: '  return origin ?? undefined;' }],
+    specs: [COOKIE_SPEC],
+  },
+
   // Bodies (lib/http/body.ts, next.config.ts)
   {
     name: 'body-cap-removed',
@@ -325,7 +359,7 @@ export const MUTANTS: Mutant[] = [
   {
     name: 'proxy-body-buffer-uncapped',
     description: "Next keeps up to 10 MiB of every upload to a protected path, token or not (proxyClientMaxBodySize removed)",
-    edits: [{ file: 'next.config.ts', from: '    proxyClientMaxBodySize: 2 * MAX_BODY_BYTES,\n', to: '' }],
+    edits: [{ file: 'next.config.ts', from: '    proxyClientMaxBodySize: PROXY_BODY_CAP_BYTES,\n', to: '' }],
     specs: ['tests/resilience/body-cap.spec.ts'],
   },
 

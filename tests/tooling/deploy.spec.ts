@@ -35,6 +35,21 @@ test.describe('deploy', () => {
     }
   });
 
+  test('`next start <dir>` works from another folder (next.config.ts loads without the app\'s modules)', async () => {
+    const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), 'elsewhere-'));
+    try {
+      const server = await startServer(serverEnv(), { from: elsewhere });
+      try {
+        expect((await fetch(`${server.url}/health`)).status).toBe(200);
+        expect(server.output()).not.toContain('Cannot find module');
+      } finally {
+        await server.stop();
+      }
+    } finally {
+      fs.rmSync(elsewhere, { recursive: true, force: true });
+    }
+  });
+
   test('the release step, `npx drizzle-kit migrate`, migrates the database named by DATABASE_URL_UNPOOLED', async () => {
     const adminUrl = new URL(process.env.TEST_DATABASE_URL!);
     adminUrl.pathname = '/postgres';

@@ -52,6 +52,18 @@ test.describe('npm run dev', () => {
       // Kept as a file too (beside the sign-up's verification message).
       const kept = fs.readdirSync(mailDir).filter((name) => name.endsWith('.eml'));
       expect(kept.filter((name) => fs.readFileSync(path.join(mailDir, name), 'utf8').includes('dev-token-1'))).toHaveLength(1);
+      // The link opens a page this API does not have: in development it answers which POST to make.
+      const hint = await fetch(`${base}/reset-password?token=dev-token-1`);
+      expect(hint.status).toBe(200);
+      expect(await hint.json()).toEqual({
+        message: expect.stringContaining('POSTs the token'),
+        method: 'POST',
+        path: '/auth/password/reset',
+        body: { token: 'dev-token-1', new_password: '<the new password>' },
+      });
+      const verifyHint = await (await fetch(`${base}/verify-email?token=abc`)).json();
+      expect(verifyHint).toMatchObject({ method: 'POST', path: '/auth/email/verify', body: { token: 'abc' } });
+      expect((await fetch(`${base}/reset-password?token=dev-token-1`, { method: 'POST' })).status).toBe(404);
       // `next dev` builds the bcrypt worker too: registration hashed on a worker thread, not the fallback.
       expect(dev.output()).not.toContain('worker threads unavailable');
     } finally {

@@ -8,7 +8,7 @@ import { MAX_PASSWORD_BYTES, normalizePassword, passwordBytes } from '../crypto/
 export const MIN_PASSWORD_LENGTH = 8;
 
 const email = z
-  .string({ error: 'Enter an email address.' })
+  .string({ error: (issue) => (issue.input === undefined ? 'Enter an email address.' : 'The email must be a string, like "name@example.com".') })
   .trim()
   .toLowerCase()
   .max(254, 'An email address has at most 254 characters.')
@@ -61,9 +61,22 @@ export const refreshCookieFormOptIn = z
 export const loginRequest = z.strictObject({ email, password: givenPassword, refresh_cookie: refreshCookieOptIn });
 
 /** The OAuth2 password grant as a form (RFC 6749 section 4.3), as FastAPI's OAuth2PasswordRequestForm. */
+/**
+ * An OAuth2 grant_type (RFC 6749): a value this endpoint does not take is 400 unsupported_grant_type
+ * (section 5.2), not a 422: lib/http/validate.ts answers the issue's `status` and `code`.
+ */
+const grantType = (expected: string) =>
+  z
+    .string({ error: `grant_type must be "${expected}".` })
+    .refine((value) => value === expected, {
+      error: `This endpoint takes grant_type=${expected} only.`,
+      params: { status: 400, code: 'unsupported_grant_type' },
+    })
+    .meta({ enum: [expected] });
+
 export const loginForm = z
   .object({
-    grant_type: z.literal('password', { error: 'grant_type must be "password".' }).optional(),
+    grant_type: grantType('password').optional(),
     username: email,
     password: givenPassword,
     scope: z.string().optional(),
@@ -84,12 +97,12 @@ const refreshToken = z
 /** POST /auth/refresh as JSON: grant_type is optional here. */
 export const refreshRequest = z.strictObject({
   refresh_token: refreshToken,
-  grant_type: z.literal('refresh_token', { error: 'grant_type must be "refresh_token".' }).optional(),
+  grant_type: grantType('refresh_token').optional(),
 });
 
 /** POST /auth/refresh as the OAuth2 form (RFC 6749 section 6): grant_type is required. */
 export const refreshForm = z.object({
-  grant_type: z.literal('refresh_token', { error: 'grant_type must be "refresh_token".' }),
+  grant_type: grantType('refresh_token'),
   refresh_token: refreshToken,
   scope: z.string().optional(),
   client_id: z.string().optional(),
