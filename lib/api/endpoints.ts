@@ -13,8 +13,12 @@ import {
   jwksResponse,
   loginForm,
   loginRequest,
+  loginSecondFactorRequest,
   logoutRequest,
   messageResponse,
+  mfaRequiredResponse,
+  recoveryCodesRequest,
+  recoveryCodesResponse,
   passwordChangeRequest,
   passwordResetRequest,
   refreshForm,
@@ -23,6 +27,10 @@ import {
   sessionId,
   sessionListResponse,
   tokenResponse,
+  totpConfirmRequest,
+  totpDisableRequest,
+  totpSetupRequest,
+  totpSetupResponse,
   userResponse,
 } from '../auth/wire/schemas';
 import type { z } from 'zod';
@@ -41,6 +49,14 @@ export const schemas = {
   PasswordResetRequest: passwordResetRequest,
   EmailVerificationRequest: emailVerificationRequest,
   AccountDeletionRequest: accountDeletionRequest,
+  LoginSecondFactorRequest: loginSecondFactorRequest,
+  TotpSetupRequest: totpSetupRequest,
+  TotpConfirmRequest: totpConfirmRequest,
+  TotpDisableRequest: totpDisableRequest,
+  RecoveryCodesRequest: recoveryCodesRequest,
+  TotpSetup: totpSetupResponse,
+  RecoveryCodes: recoveryCodesResponse,
+  MfaRequired: mfaRequiredResponse,
   User: userResponse,
   SessionList: sessionListResponse,
   Message: messageResponse,
@@ -91,8 +107,12 @@ export type Endpoint = {
 
 /** An error answer: the Error shape, with the codes (`error`) this endpoint sends with that status. */
 export type ErrorAnswer = { status: number; description: string; codes: readonly string[] };
-/** A non-error answer besides the success one (register's 202), or an error with a body of its own. */
-export type OtherAnswer = { status: number; description: string; schema: SchemaName };
+/**
+ * A non-error answer besides the success one (register's 202), or an error with a body of its own;
+ * with `codes`, the status also carries the Error shape with those codes (login's 403: mfa_required
+ * with its token, or a refusal).
+ */
+export type OtherAnswer = { status: number; description: string; schema: SchemaName; codes?: readonly string[] };
 
 const failure = (status: number, codes: readonly string[], description: string): ErrorAnswer => ({ status, codes, description });
 
@@ -158,8 +178,30 @@ export const endpoints = {
     errors: [
       OAUTH_BODY_REFUSED,
       failure(401, ['invalid_credentials'], 'The email or the password is wrong (one answer for both).'),
-      failure(403, ['inactive_user', 'email_not_verified', 'origin_not_allowed'], 'The password is right, but the account is deactivated (`inactive_user`) or its email is not verified yet (`email_not_verified`, EMAIL_VERIFICATION=required); or `refresh_cookie` was asked from an origin not in CORS_ORIGINS (`origin_not_allowed`).'),
+      {
+        status: 403,
+        description:
+          'The password is right and the account has two-factor on: `mfa_required` with an `mfa_token`, to finish at POST /auth/login/2fa. ' +
+          'Or the password is right, but the account is deactivated (`inactive_user`) or its email is not verified yet (`email_not_verified`, EMAIL_VERIFICATION=required); or `refresh_cookie` was asked from an origin not in CORS_ORIGINS (`origin_not_allowed`).',
+        schema: 'MfaRequired',
+        codes: ['inactive_user', 'email_not_verified', 'origin_not_allowed'],
+      },
       429, BUSY,
+    ],
+  }),
+  loginSecondFactor: endpoint({
+    method: 'POST', path: '/auth/login/2fa', tag: 'auth',
+    summary: 'Finish a login with two-factor: the mfa_token and a code (or a recovery code)',
+    description:
+      'The `mfa_token` from the 403 of POST /auth/login works once, for 5 minutes and at most 5 tries; each try counts toward the ' +
+      "account's login limits as a password would. A TOTP code works once (one 30 s step of clock drift either way); a recovery code works once and its owner is mailed. " +
+      'The answer is the login answer (`refresh_cookie` as there); its access tokens say `amr: ["pwd","otp"]`.',
+    body: { json: 'LoginSecondFactorRequest' },
+    ok: { status: 200, description: 'An access token and a refresh token, in a new session.', schema: 'Token' },
+    errors: [
+      failure(401, ['invalid_code', 'invalid_mfa_token'], '`invalid_code`: the code is wrong, expired or used; `invalid_mfa_token`: the token is unknown, expired, used or out of tries (log in again).'),
+      failure(403, ['origin_not_allowed'], '`refresh_cookie` was asked from an origin not in CORS_ORIGINS.'),
+      429, 503,
     ],
   }),
   refresh: endpoint({
@@ -214,6 +256,51 @@ export const endpoints = {
     body: { json: 'AccountDeletionRequest' },
     ok: { status: 204, description: 'The account is gone.' },
     errors: [failure(403, ['incorrect_password'], 'The password is wrong.'), 429, BUSY],
+  }),
+  totpSetup: endpoint({
+    method: 'POST', path: '/auth/2fa/totp/setup', tag: 'auth', auth: 'user',
+    summary: 'Start turning on two-factor: a new TOTP secret and its QR code',
+    description:
+      'With the password (and, when two-factor is on already, a `code` of the current authenticator). The new secret is pending ' +
+      'until POST /auth/2fa/totp/confirm; the current one keeps working until then. Issuer APP_NAME (default neon-next-auth), label the email; SHA1, 6 digits, 30 s.',
+    body: { json: 'TotpSetupRequest' },
+    ok: { status: 200, description: 'The secret, the otpauth:// URI and its QR code (SVG).', schema: 'TotpSetup' },
+    errors: [failure(403, ['incorrect_password', 'invalid_code'], "The password is wrong, or the current authenticator's code is wrong or used."), 429, BUSY],
+  }),
+  totpConfirm: endpoint({
+    method: 'POST', path: '/auth/2fa/totp/confirm', tag: 'auth', auth: 'user',
+    summary: 'Turn two-factor on with a first code; get ten recovery codes',
+    description: 'The recovery codes are shown only in this answer and stored only hashed; earlier ones stop working. The owner is mailed.',
+    body: { json: 'TotpConfirmRequest' },
+    ok: { status: 200, description: 'Two-factor is on: ten single-use recovery codes.', schema: 'RecoveryCodes' },
+    errors: [
+      failure(403, ['invalid_code'], 'Not a current code of the pending secret.'),
+      failure(409, ['no_pending_setup'], 'No setup to confirm: start with POST /auth/2fa/totp/setup.'),
+      503,
+    ],
+  }),
+  totpDisable: endpoint({
+    method: 'DELETE', path: '/auth/2fa/totp', tag: 'auth', auth: 'user',
+    summary: 'Turn two-factor off, with the password and a code (or a recovery code)',
+    description: 'Recovery codes and pending login steps go with it; the owner is mailed.',
+    body: { json: 'TotpDisableRequest' },
+    ok: { status: 204, description: 'Two-factor is off.' },
+    errors: [
+      failure(403, ['incorrect_password', 'invalid_code'], 'The password, or the code, is wrong (a code also when already used).'),
+      failure(409, ['two_factor_not_enabled'], 'Two-factor is off already.'),
+      429, BUSY,
+    ],
+  }),
+  recoveryCodes: endpoint({
+    method: 'POST', path: '/auth/2fa/recovery-codes', tag: 'auth', auth: 'user',
+    summary: 'Ten new recovery codes; the earlier ones stop working',
+    body: { json: 'RecoveryCodesRequest' },
+    ok: { status: 200, description: 'Ten single-use recovery codes, shown only this once.', schema: 'RecoveryCodes' },
+    errors: [
+      failure(403, ['incorrect_password'], 'The password is wrong.'),
+      failure(409, ['two_factor_not_enabled'], 'Two-factor is off: there are no recovery codes to replace.'),
+      429, BUSY,
+    ],
   }),
   sessions: endpoint({
     method: 'GET', path: '/auth/sessions', tag: 'auth', auth: 'user',

@@ -102,7 +102,8 @@ function otherAnswers(op: Endpoint): Answer[] {
     const { status } = typeof entry === 'number' ? { status: entry } : entry;
     if (answers.has(status)) continue; // the endpoint's own words come first and win
     if (typeof entry === 'object' && 'schema' in entry) {
-      answers.set(status, { status, description: entry.description, schema: ref(entry.schema) });
+      const schema = entry.codes ? { oneOf: [ref(entry.schema), errorSchema(entry.codes)] } : ref(entry.schema);
+      answers.set(status, { status, description: entry.description, schema });
       continue;
     }
     const usual = USUAL_ERRORS[status];
@@ -159,6 +160,8 @@ function allCodes(): string[] {
 }
 
 function enumOf(schema: object): string[] {
+  const { oneOf } = schema as { oneOf?: object[] };
+  if (oneOf) return oneOf.flatMap(enumOf);
   const error = (schema as { properties?: { error?: { enum?: string[] } } }).properties?.error;
   return error?.enum ?? [];
 }

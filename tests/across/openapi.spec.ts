@@ -145,7 +145,7 @@ test.describe('GET /openapi.json', () => {
       'application/x-www-form-urlencoded',
     ]);
     expect(schemas.Error).toMatchObject({ required: ['error', 'message'] });
-    expect(schemas.User!.required).toEqual(['id', 'email', 'is_active', 'email_verified', 'created_at']);
+    expect(schemas.User!.required).toEqual(['id', 'email', 'is_active', 'email_verified', 'two_factor_enabled', 'created_at']);
     expect(document.paths['/auth/me']!.get!.security).toEqual([{ bearerAuth: [] }]);
     expect(document.paths['/auth/login']!.post!.security).toEqual([]);
   });

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { readMailConfig } from '../../lib/config/mail';
 import { passwordResetMessage } from '../../lib/mail/messages';
 import { sendMail } from '../../lib/mail/send';
-import { ensureJwtSecret } from '../../scripts/support/jwt-secret';
+import { ensureJwtSecret, ensureTotpKey } from '../../scripts/support/jwt-secret';
 import { expect, PASSWORD, test, uniqueEmail } from '../support/fixtures';
 import { freePortPair, interrupt, runScriptInBackground } from '../support/processes';
 import { freePort } from '../support/server';
@@ -73,11 +73,12 @@ test.describe('npm run dev', () => {
     }
   });
 
-  test('with no JWT_SECRET, one is written to .env.local (git-ignored, owner-only)', () => {
+  test('with no JWT_SECRET or TOTP_ENCRYPTION_KEY, one is written to .env.local (git-ignored, owner-only)', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dev-secret-'));
-    const saved = { JWT_SECRET: process.env.JWT_SECRET, JWT_PRIVATE_KEY: process.env.JWT_PRIVATE_KEY };
+    const saved = { JWT_SECRET: process.env.JWT_SECRET, JWT_PRIVATE_KEY: process.env.JWT_PRIVATE_KEY, TOTP_ENCRYPTION_KEY: process.env.TOTP_ENCRYPTION_KEY };
     delete process.env.JWT_SECRET;
     delete process.env.JWT_PRIVATE_KEY;
+    delete process.env.TOTP_ENCRYPTION_KEY;
     try {
       fs.writeFileSync(path.join(dir, '.env.local'), 'OTHER=1');
       expect(ensureJwtSecret(dir)).toBe(true);
@@ -86,6 +87,9 @@ test.describe('npm run dev', () => {
       expect(fs.statSync(path.join(dir, '.env.local')).mode & 0o777).toBe(0o600);
       // Set now: a second call writes nothing.
       expect(ensureJwtSecret(dir)).toBe(false);
+      expect(ensureTotpKey(dir)).toBe(true);
+      expect(fs.readFileSync(path.join(dir, '.env.local'), 'utf8')).toMatch(/\nTOTP_ENCRYPTION_KEY=[A-Za-z0-9_-]{43}\n$/);
+      expect(ensureTotpKey(dir)).toBe(false);
     } finally {
       Object.assign(process.env, saved);
       for (const [key, value] of Object.entries(saved)) if (value === undefined) delete process.env[key];

@@ -19,7 +19,10 @@ import { forgetFailuresFrom } from '../limits/password-backoff';
  * No refresh moves a session's end past created_at + SESSION_MAX_AGE.
  */
 
-export type IssuedSession = { sessionId: string; refreshToken: string; refreshExpiresIn: number };
+/** How a login proved who it was (RFC 8176 `amr` values): a password, and a one-time code with 2FA. */
+export type Amr = ['pwd'] | ['pwd', 'otp'];
+
+export type IssuedSession = { sessionId: string; refreshToken: string; refreshExpiresIn: number; amr: Amr };
 
 /** Where a login comes from: its address (as the rate limits count it) and its User-Agent. */
 export type LoginClient = { address: string; userAgent?: string | null };
@@ -35,6 +38,7 @@ const s = {
   lastUsedAt: sql.identifier(sessions.lastUsedAt.name),
   userAgent: sql.identifier(sessions.userAgent.name),
   ip: sql.identifier(sessions.ip.name),
+  amr: sql.identifier(sessions.amr.name),
   familyHash: sql.identifier(sessions.refreshFamilyHash.name),
   generation: sql.identifier(sessions.refreshGeneration.name),
   tokenHash: sql.identifier(sessions.refreshTokenHash.name),
@@ -47,10 +51,10 @@ const s = {
  * SQL: insert ... select of a new session, with its first refresh token, for each user `from` yields
  * (a FROM clause and its conditions); returns the session's id.
  */
-function insertSession(from: SQL, client: LoginClient, token: RefreshToken, lifetime: number): SQL {
-  return sql`insert into ${sessions} (${s.userId}, ${s.expiresAt}, ${s.userAgent}, ${s.ip}, ${s.familyHash}, ${s.generation}, ${s.tokenHash})
+function insertSession(from: SQL, client: LoginClient, token: RefreshToken, lifetime: number, amr: Amr): SQL {
+  return sql`insert into ${sessions} (${s.userId}, ${s.expiresAt}, ${s.userAgent}, ${s.ip}, ${s.amr}, ${s.familyHash}, ${s.generation}, ${s.tokenHash})
     select ${users.id}, now() + make_interval(secs => ${lifetime}), ${client.userAgent?.slice(0, USER_AGENT_KEPT) ?? null}, ${client.address},
-      ${token.familyHash}, ${token.generation}, ${token.hash}
+      ${`{${amr.join(',')}}`}::text[], ${token.familyHash}, ${token.generation}, ${token.hash}
     ${from}
     returning ${sessions.id} as session_id`;
 }
@@ -72,6 +76,7 @@ export async function startLoginSession(
   user: { id: string; email: string },
   verifiedHash: string,
   client: LoginClient,
+  amr: Amr = ['pwd'],
 ): Promise<IssuedSession | undefined> {
   const lifetime = newSessionLifetime();
   const token = firstRefreshToken();
@@ -82,9 +87,10 @@ export async function startLoginSession(
       client,
       token,
       lifetime,
+      amr,
     )}`);
   const sessionId = rows[0]?.session_id;
-  return sessionId ? { sessionId, refreshToken: token.token, refreshExpiresIn: lifetime } : undefined;
+  return sessionId ? { sessionId, refreshToken: token.token, refreshExpiresIn: lifetime, amr } : undefined;
 }
 
 /**
@@ -98,8 +104,10 @@ export async function startSessionInTransaction(
 ): Promise<IssuedSession> {
   const lifetime = newSessionLifetime();
   const token = firstRefreshToken();
-  const { rows } = await db.execute<{ session_id: string }>(insertSession(sql`from ${users} where ${users.id} = ${userId}`, client, token, lifetime));
-  return { sessionId: rows[0]!.session_id, refreshToken: token.token, refreshExpiresIn: lifetime };
+  // The change proved the password (not a second factor): the new session says so.
+  const amr: Amr = ['pwd'];
+  const { rows } = await db.execute<{ session_id: string }>(insertSession(sql`from ${users} where ${users.id} = ${userId}`, client, token, lifetime, amr));
+  return { sessionId: rows[0]!.session_id, refreshToken: token.token, refreshExpiresIn: lifetime, amr };
 }
 
 export type RefreshResult =
@@ -119,10 +127,10 @@ export async function rotateRefreshToken(presented: string): Promise<RefreshResu
 
   return getDb().transaction(async (tx) => {
     const locked = await tx.execute<{
-      session_id: string; user_id: string; revoked: boolean; expired: boolean; is_active: boolean; expires_in: number; max_age_left: number;
+      session_id: string; user_id: string; amr: Amr; revoked: boolean; expired: boolean; is_active: boolean; expires_in: number; max_age_left: number;
       generation: number; is_live: boolean; is_retry: boolean; successor_ciphertext: string | null;
     }>(sql`
-      select ${sessions.id} as session_id, ${sessions.userId} as user_id, ${sessions.revokedAt} is not null as revoked,
+      select ${sessions.id} as session_id, ${sessions.userId} as user_id, ${sessions.amr} as amr, ${sessions.revokedAt} is not null as revoked,
              ${sessions.expiresAt} <= now() or ${sessions.createdAt} + make_interval(secs => ${auth.sessionMaxAge}) <= now() as expired,
              ${users.isActive} as is_active,
              floor(extract(epoch from ${sessions.expiresAt} - now()))::int as expires_in,
@@ -142,7 +150,7 @@ export async function rotateRefreshToken(presented: string): Promise<RefreshResu
     if (session.expired) return { ok: false, reason: 'expired' } as const;
     if (!session.is_active) return { ok: false, reason: 'inactive_user' } as const;
 
-    const issued = { userId: session.user_id, sessionId: session.session_id };
+    const issued = { userId: session.user_id, sessionId: session.session_id, amr: session.amr };
     if (token.generation === session.generation - 1 && session.is_retry) {
       // The token spent just before the live one, again within the grace window (a second tab, a lost
       // answer): the live token, which nobody has spent yet, so there is never a second live branch.
