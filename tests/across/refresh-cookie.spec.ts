@@ -9,6 +9,7 @@ import { decodeJwt } from 'jose';
 import { expect, PASSWORD, test, uniqueEmail, withDb } from '../support/fixtures';
 import { serverEnv, startServer, type TestServer } from '../support/server';
 import { ageSpentTokens } from '../support/sessions';
+import { enableTwoFactor, forgetLastStep, mfaToken, totpCode } from '../support/two-factor';
 
 const ORIGIN = 'http://localhost:5173';
 const OTHER_ORIGIN = 'http://localhost:5174';
@@ -275,5 +276,28 @@ test('CORS preflight: credentials for a listed origin only, exact match, never *
     const refused = await preflight(origin);
     expect(refused.headers.get('access-control-allow-origin'), origin).toBeNull();
     expect(refused.headers.get('access-control-allow-credentials'), origin).toBeNull();
+  }
+});
+
+test('the second step of a two-factor login (POST /auth/login/2fa) takes refresh_cookie too, held to the same origin check', async ({ playwright }) => {
+  const api = await playwright.request.newContext({ baseURL: server.url });
+  try {
+    const email = await register();
+    const login = await (await post('/auth/login', { json: { email, password: PASSWORD }, origin: null })).json();
+    const { secret } = await enableTwoFactor(api, { token: login.access_token, password: PASSWORD });
+    await forgetLastStep(decodeJwt(login.access_token).sub as string);
+    const json = { mfa_token: await mfaToken(api, email, PASSWORD), code: totpCode(secret), refresh_cookie: true };
+    // From an unlisted origin: 403 before the step runs (the mfa_token and the code are not used up).
+    const refused = await post('/auth/login/2fa', { json, origin: OTHER_ORIGIN });
+    expect(refused.status).toBe(403);
+    expect((await refused.json()).error).toBe('origin_not_allowed');
+    const response = await post('/auth/login/2fa', { json });
+    expect(response.status).toBe(200);
+    expect((await response.json()).refresh_token).toBeUndefined();
+    const cookie = setCookie(response)!;
+    expect(cookie.attributes).toContain('HttpOnly');
+    expect((await post('/auth/refresh', { cookie: cookie.value })).status).toBe(200);
+  } finally {
+    await api.dispose();
   }
 });
