@@ -37,5 +37,5 @@ const IDENTITY_HEADER = /^x-(user|auth|authenticated|forwarded-user|remote-user)
 // The paths of the endpoints declared with auth: 'user'. Next.js reads this statically, so it is a
 // literal; tests/unit/endpoints.spec.ts proves it equals the declarations.
 export const config = {
-  matcher: ['/auth/me', '/auth/logout', '/auth/password', '/auth/email/resend'],
+  matcher: ['/auth/me', '/auth/logout', '/auth/password'],
 };

@@ -13,13 +13,16 @@ import {
   jwksResponse,
   loginForm,
   loginRequest,
+  loginResponse,
   logoutRequest,
   messageResponse,
   passwordChangeRequest,
   passwordResetRequest,
+  passwordResetResponse,
   refreshForm,
   refreshRequest,
   registerRequest,
+  resendVerificationRequest,
   tokenResponse,
   userResponse,
 } from '../auth/schemas';
@@ -38,9 +41,12 @@ export const schemas = {
   PasswordResetRequest: passwordResetRequest,
   EmailVerificationRequest: emailVerificationRequest,
   AccountDeletionRequest: accountDeletionRequest,
+  ResendVerificationRequest: resendVerificationRequest,
   User: userResponse,
   Message: messageResponse,
   Token: tokenResponse,
+  LoginToken: loginResponse,
+  PasswordReset: passwordResetResponse,
   Error: errorResponse,
   Health: healthResponse,
   ServiceIndex: serviceIndexResponse,
@@ -112,9 +118,12 @@ export const endpoints = {
   login: endpoint({
     method: 'POST', path: '/auth/login', tag: 'auth',
     summary: 'Log in: get an access token',
-    description: 'JSON `{email, password}`, or the OAuth2 password grant form (RFC 6749 section 4.3) with `username`.',
+    description:
+      'JSON `{email, password, device_token?}`, or the OAuth2 password grant form (RFC 6749 section 4.3) with `username`. ' +
+      'Send the `device_token` an earlier login (or reset) answered: a known device, or an address the account logged in from in the last 30 days, ' +
+      'is never held back by the cap on failed logins from elsewhere, only by its own back-off (LOGIN_FAILURES_BEFORE_BACKOFF free, then doubling).',
     body: { json: 'LoginRequest', form: 'LoginForm' },
-    ok: { status: 200, description: 'An access token and a refresh token, in a new session.', schema: 'Token' },
+    ok: { status: 200, description: 'An access token and a refresh token, in a new session, and the device token to keep.', schema: 'LoginToken' },
     errors: [401, 403, 429, 503],
   }),
   refresh: endpoint({
@@ -170,9 +179,11 @@ export const endpoints = {
   resetPassword: endpoint({
     method: 'POST', path: '/auth/password/reset', tag: 'auth',
     summary: 'Set a new password with the token of a reset link',
-    description: 'Ends every session of the account, forgets its failed logins, marks its email verified, and tells the owner by email.',
+    description:
+      'Ends every session of the account, forgets its failed logins, marks its email verified, and tells the owner by email. ' +
+      'Answers a `device_token` for the next login, and remembers this address as one the account logged in from.',
     body: { json: 'PasswordResetRequest' },
-    ok: { status: 204, description: 'The password is changed; every session is revoked.' },
+    ok: { status: 200, description: 'The password is changed; every session is revoked.', schema: 'PasswordReset' },
     errors: [{ status: 400, description: '`invalid_token`: the link is unknown, malformed, expired, already used or superseded by a newer one (or the body is not valid JSON).', schema: 'Error' }, 503],
   }),
   verifyEmail: endpoint({
@@ -183,12 +194,17 @@ export const endpoints = {
     errors: [{ status: 400, description: '`invalid_token`: the link is unknown, malformed, expired, already used or superseded by a newer one (or the body is not valid JSON).', schema: 'Error' }, 503],
   }),
   resendVerification: endpoint({
-    method: 'POST', path: '/auth/email/resend', tag: 'auth', auth: 'user',
-    summary: 'Send a new verification link to the signed-in user',
-    description: 'Older verification links stop working. Limited per account (RATE_LIMIT_RESEND).',
-    ok: { status: 202, description: 'A new link is on its way.', schema: 'Message' },
+    method: 'POST', path: '/auth/email/resend', tag: 'auth',
+    summary: 'Send a new verification link',
+    description:
+      'With `Authorization: Bearer <access token>` and no body: to the signed-in user (409 when verified). ' +
+      'Without a token, `{email}`: always the same 202, whatever the state of the email; a link goes only to a pending sign-up or an unverified account. ' +
+      'Older verification links stop working. Limited per email (RATE_LIMIT_RESEND: past it, with a token 429, without one the same 202 and nothing sent) and, without a token, per client address (RATE_LIMIT_FORGOT).',
+    body: { json: 'ResendVerificationRequest', optional: true },
+    ok: { status: 202, description: 'A new link is on its way (if there is anything to verify).', schema: 'Message' },
     errors: [
-      { status: 409, description: '`already_verified`: the email is verified already.', schema: 'Error' },
+      401,
+      { status: 409, description: '`already_verified`: the email is verified already (with a token only).', schema: 'Error' },
       429,
       { status: 501, description: 'This server sends no email (SMTP_URL=off).', schema: 'Error' },
       503,

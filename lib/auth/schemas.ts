@@ -42,7 +42,14 @@ const givenPassword = z
 
 export const registerRequest = z.strictObject({ email, password: newPassword });
 
-export const loginRequest = z.strictObject({ email, password: givenPassword });
+/** The device token a login (or reset) answered (lib/auth/known-clients.ts); an unknown or malformed one counts as none. */
+const deviceToken = z
+  .string({ error: 'device_token must be the string a login answered.' })
+  .max(256, 'device_token must be the string a login answered.')
+  .optional()
+  .meta({ description: 'The `device_token` of an earlier login or reset on this device: its failed logins are then counted apart, never held back by guesses from elsewhere.' });
+
+export const loginRequest = z.strictObject({ email, password: givenPassword, device_token: deviceToken });
 
 /** The OAuth2 password grant as a form (RFC 6749 section 4.3), as FastAPI's OAuth2PasswordRequestForm. */
 export const loginForm = z
@@ -53,8 +60,9 @@ export const loginForm = z
     scope: z.string().optional(),
     client_id: z.string().optional(),
     client_secret: z.string().optional(),
+    device_token: deviceToken,
   })
-  .transform(({ username, password }) => ({ email: username, password }));
+  .transform(({ username, password, device_token }) => ({ email: username, password, device_token }));
 
 const refreshToken = z.string({ error: 'Send the refresh token from login.' }).min(1, 'Send the refresh token from login.').max(512);
 
@@ -90,6 +98,9 @@ const linkToken = z
 /** POST /auth/password/forgot */
 export const forgotPasswordRequest = z.strictObject({ email });
 
+/** POST /auth/email/resend without a token: the email of the sign-up (with a token: no body). */
+export const resendVerificationRequest = z.strictObject({ email: email.optional() });
+
 /** POST /auth/password/reset */
 export const passwordResetRequest = z.strictObject({ token: linkToken, new_password: newPassword });
 
@@ -119,6 +130,16 @@ export const tokenResponse = z.object({
   refresh_token: z.string().describe('Single use: POST it to /auth/refresh for a new pair.'),
   refresh_expires_in: z.number().int().describe('Seconds until the refresh token expires if unused.'),
 });
+
+const deviceTokenAnswer = z
+  .string()
+  .describe('Keep it on this device and send it with later logins (`device_token`): its failed logins are then counted apart, and guesses from elsewhere never hold it back. Valid 60 days after its last login.');
+
+/** POST /auth/login: the token response and the device token. */
+export const loginResponse = tokenResponse.extend({ device_token: deviceTokenAnswer });
+
+/** POST /auth/password/reset: the new password is set; a device token for the next login. */
+export const passwordResetResponse = z.object({ device_token: deviceTokenAnswer });
 
 export const errorResponse = z.object({
   error: z.string().describe('A stable, machine-readable code.'),

@@ -3,7 +3,8 @@ import { and, eq, isNull, ne, sql } from 'drizzle-orm';
 import { config } from '../config';
 import { getDb } from '../db';
 import { refreshTokens, sessions, users } from '../db/schema';
-import { forgetFailuresFrom } from './rate-limit';
+import { rememberClient } from './known-clients';
+import { forgetFailuresFrom, type KnownClient } from './rate-limit';
 import { openSuccessor, sealSuccessor } from './successor-seal';
 
 /**
@@ -56,8 +57,9 @@ const s = {
 };
 
 /**
- * One statement records a successful login: the session and its first refresh token, and the
- * password attempts counted from this client address forgotten (lib/auth/rate-limit.ts). The session
+ * One statement records a successful login: the session and its first refresh token, the password
+ * attempts counted from this client forgotten (lib/auth/rate-limit.ts), and the client's device token
+ * and address remembered (lib/auth/known-clients.ts). The session
  * is created only if the hash that was verified is still the stored one and the user is still active,
  * read under a share lock on the user's row: a password change or deactivation in progress is waited
  * for and then seen, so a login racing one gets nothing (undefined). (A change that starts later ends
@@ -66,20 +68,20 @@ const s = {
 export async function startLoginSession(
   user: { id: string; email: string },
   verifiedHash: string,
-  clientAddress: string,
+  client: { address: string; known?: KnownClient; deviceToken: string },
 ): Promise<IssuedSession | undefined> {
   const { refreshTokenTtl, sessionMaxAge } = config().auth;
   const lifetime = Math.min(refreshTokenTtl, sessionMaxAge);
   const refreshToken = newRefreshToken();
   const { rows } = await getDb().execute<{ session_id: string }>(sql`
-    with ${forgetFailuresFrom(user.email, clientAddress)}, session as (
+    with ${forgetFailuresFrom(user.email, client.address, client.known)}, session as (
       insert into ${sessions} (${s.userId}, ${s.expiresAt})
       select ${users.id}, now() + make_interval(secs => ${lifetime})
       from ${users}
       where ${users.id} = ${user.id} and ${users.hashedPassword} = ${verifiedHash} and ${users.isActive}
       for share
-      returning ${sessions.id}
-    )
+      returning ${sessions.id}, ${sessions.userId}
+    ), ${rememberClient(sql`select user_id as id from session`, client.deviceToken, client.address)}
     insert into ${refreshTokens} (${t.tokenHash}, ${t.sessionId})
     select ${sha256(refreshToken)}, id from session
     returning ${refreshTokens.sessionId} as session_id`);

@@ -4,10 +4,10 @@ import { tokenResponseBody } from '@/lib/auth/token-response';
 import { clientAddress } from '@/lib/http/client-address';
 import { on, route } from '@/lib/http/endpoint';
 
-/** POST /auth/login {email, password} (or the OAuth2 password form) -> 200 an access and a refresh token. */
+/** POST /auth/login {email, password, device_token?} (or the OAuth2 password form) -> 200 an access and a refresh token, and a device token. */
 export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = route(
   on(endpoints.login, async ({ body, request }) => {
-    const session = await logIn(body.email, body.password, clientAddress(request));
-    return tokenResponseBody(session.userId, session);
+    const session = await logIn(body.email, body.password, clientAddress(request), body.device_token);
+    return { ...(await tokenResponseBody(session.userId, session)), device_token: session.deviceToken };
   }),
 );
