@@ -1,6 +1,6 @@
 import { defineConfig } from 'drizzle-kit';
-import { databaseUrl } from './lib/db/url';
-import { loadEnvFiles } from './scripts/env';
+import { databaseUrl } from './lib/config/database-url';
+import { loadEnvFiles } from './scripts/support/env';
 
 loadEnvFiles(); // .env.local and friends, as the app reads them
 

@@ -1,5 +1,5 @@
 import { NextResponse, type NextRequest } from 'next/server';
-import { requireToken } from '@/lib/auth/guard';
+import { requireToken } from '@/lib/auth/flows/guard';
 import { requireDeclaredLength } from '@/lib/http/body';
 import { withCors } from '@/lib/http/cors';
 import { toErrorResponse } from '@/lib/http/error-response';

@@ -19,10 +19,10 @@ import os from 'node:os';
 import path from 'node:path';
 import autocannon, { type Options, type Result } from 'autocannon';
 import bcrypt from 'bcryptjs';
-import { startLocalDatabase } from '../scripts/local-db';
+import { startLocalDatabase } from '../scripts/local/local-db';
 import { applyMigrations } from '../scripts/migrate';
-import { run } from '../scripts/run';
-import { freePort, productionEnv, startServer, type ChildServer } from '../scripts/child-server';
+import { run } from '../scripts/support/run';
+import { freePort, productionEnv, startServer, type ChildServer } from '../scripts/testing/child-server';
 
 const ROOT = process.cwd();
 const NEXT_BIN = path.join(ROOT, 'node_modules', 'next', 'dist', 'bin', 'next');

@@ -2,20 +2,20 @@
  * npm run dev: the backend on a real database in one command.
  *
  * - DATABASE_URL set (environment or a .env file Next.js reads): used as it is; nothing is created.
- * - DATABASE_URL unset: starts the local PostgreSQL + Neon relay (scripts/local-db.ts), applies pending
+ * - DATABASE_URL unset: starts the local PostgreSQL + Neon relay (scripts/local/local-db.ts), applies pending
  *   migrations, and hands the URL to `next dev` through its environment (never written to a file).
  * - JWT_SECRET unset: a fresh random one is written to .env.local, and we say so.
- * - SMTP_URL unset: starts the local mail catcher (scripts/mail-catcher.ts), which keeps each message
+ * - SMTP_URL unset: starts the local mail catcher (scripts/local/mail-catcher.ts), which keeps each message
  *   under .data/mail/ and prints a line per message here; its address goes to `next dev` as SMTP_URL.
  * - APP_URL unset: the links in mail point at this dev server (http://localhost:<port>).
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { databaseUrl } from '../lib/db/url';
-import { loadEnvFiles } from './env';
-import { ensureJwtSecret } from './jwt-secret';
-import { startLocalDatabase } from './local-db';
-import { shownPath, startLocalMailCatcher } from './mail-catcher';
+import { databaseUrl } from '../lib/config/database-url';
+import { loadEnvFiles } from './support/env';
+import { ensureJwtSecret } from './support/jwt-secret';
+import { startLocalDatabase } from './local/local-db';
+import { shownPath, startLocalMailCatcher } from './local/mail-catcher';
 import { applyMigrations, describeMigrations } from './migrate';
 
 /** The port `next dev` will listen on: -p/--port, else PORT, else 3000 (as next dev decides). */
@@ -68,7 +68,7 @@ async function main(): Promise<void> {
     stdio: 'inherit',
     env: process.env,
   });
-  // Ctrl-C reaches both processes; scripts/postgres-server.ts stops PostgreSQL on SIGINT/SIGTERM by itself.
+  // Ctrl-C reaches both processes; scripts/local/postgres-server.ts stops PostgreSQL on SIGINT/SIGTERM by itself.
   next.on('exit', (code) => {
     void Promise.all([stopDatabase(), stopMailCatcher()]).finally(() => process.exit(code ?? 0));
   });

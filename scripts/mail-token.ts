@@ -6,8 +6,8 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { readCaughtMail } from './mail-catcher';
-import { run } from './run';
+import { readCaughtMail } from './local/mail-catcher';
+import { run } from './support/run';
 
 const USAGE = 'Usage: npm run -s mail:token -- <email> [password_reset | verify_email]';
 

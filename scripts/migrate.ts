@@ -7,10 +7,10 @@ import path from 'node:path';
 import type { Pool, PoolClient } from '@neondatabase/serverless';
 import { drizzle } from 'drizzle-orm/neon-serverless';
 import { migrate } from 'drizzle-orm/neon-serverless/migrator';
-import { databaseUrl } from '../lib/db/url';
-import { openPool } from './db';
-import { isMain, run } from './run';
-import { ensureDatabaseUrl } from './local-db';
+import { databaseUrl } from '../lib/config/database-url';
+import { openPool } from './support/db';
+import { isMain, run } from './support/run';
+import { ensureDatabaseUrl } from './local/local-db';
 
 /** Any fixed bigint: the key every run of this app's migrations locks on. */
 const MIGRATION_LOCK = 7_351_240_116;

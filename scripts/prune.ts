@@ -6,8 +6,8 @@
  *   - rate-limit rows untouched for a day (every window and back-off is shorter than that)
  */
 import { readConfig } from '../lib/config';
-import { withPool } from './db';
-import { run } from './run';
+import { withPool } from './support/db';
+import { run } from './support/run';
 
 run(() =>
   withPool(async (pool, url) => {

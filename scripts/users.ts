@@ -13,13 +13,13 @@
  * Exits 1 with a message for an unknown command or email, or a refused password, so scripts can rely
  * on the exit code.
  */
-import { hashPassword } from '../lib/auth/password';
-import { newPassword } from '../lib/auth/schemas';
-import { deleteUser, findUserByEmail, listUsers, markEmailVerified, setPasswordAndEndSessions, setUserActive } from '../lib/auth/users';
+import { hashPassword } from '../lib/auth/crypto/password';
+import { newPassword } from '../lib/auth/wire/schemas';
+import { deleteUser, findUserByEmail, listUsers, markEmailVerified, setPasswordAndEndSessions, setUserActive } from '../lib/auth/store/users';
 import { getPool } from '../lib/db';
-import { ensureDatabaseUrl } from './local-db';
-import { run } from './run';
-import { printTable } from './table';
+import { ensureDatabaseUrl } from './local/local-db';
+import { run } from './support/run';
+import { printTable } from './support/table';
 
 const USAGE = `Usage:
   npm run users -- list

@@ -2,9 +2,9 @@
  * npm run db:verify: shows that the auth tables exist and have the expected structure, with the same
  * SQL the README gives for psql against Neon.
  */
-import { withPool } from './db';
-import { run } from './run';
-import { printTable } from './table';
+import { withPool } from './support/db';
+import { run } from './support/run';
+import { printTable } from './support/table';
 
 export const VERIFY_QUERIES = {
   tables: `select table_schema, table_name from information_schema.tables

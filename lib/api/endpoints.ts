@@ -25,7 +25,7 @@ import {
   resendVerificationRequest,
   tokenResponse,
   userResponse,
-} from '../auth/schemas';
+} from '../auth/wire/schemas';
 import { healthResponse, serviceIndexResponse } from './service-schemas';
 
 /** The schemas the OpenAPI document names (components/schemas); requests are shown as clients send them. */

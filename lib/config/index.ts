@@ -8,9 +8,9 @@
  * secret. A production start checks everything at once and lists every problem (lib/startup.ts).
  */
 import os from 'node:os';
-import { readAsymmetricKeys, type AsymmetricKeys } from '../auth/keys';
-import { parseDatabaseUrl } from '../db/url';
-import { readMailConfig, type MailConfig } from '../mail/config';
+import { readAsymmetricKeys, type AsymmetricKeys } from './signing-keys';
+import { parseDatabaseUrl } from './database-url';
+import { readMailConfig, type MailConfig } from './mail';
 import { ConfigError } from './error';
 
 export { ConfigError };
@@ -166,7 +166,7 @@ export const SETTINGS = {
   /** Set by Vercel on its platform: the client address then comes from its own header. */
   VERCEL: setting(() => false, (raw) => raw.trim() !== '' && raw.trim() !== '0'),
   CORS_ORIGINS: setting(() => [] as string[], parseOrigins),
-  // Mail (checked together, with NODE_ENV, by readMailConfig in lib/mail/config.ts)
+  // Mail (checked together, with NODE_ENV, by readMailConfig in lib/config/mail.ts)
   SMTP_URL: optional((raw) => raw.trim()),
   MAIL_FROM: optional((raw) => raw.trim()),
   MAIL_REPLY_TO: optional((raw) => raw.trim()),
@@ -240,7 +240,7 @@ export type Config = {
      * allowance (all addresses together); the window is also how long failures are remembered.
      */
     loginAccountFailures: Limit;
-    /** rate_limits rows past which clients without a row of their own share buckets (lib/auth/rate-limit.ts). */
+    /** rate_limits rows past which clients without a row of their own share buckets (lib/auth/limits/password-backoff.ts). */
     maxRows: number;
   };
   http: { clientAddress: ClientAddressConfig; corsOrigins: string[] };

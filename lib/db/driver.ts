@@ -1,11 +1,11 @@
 import { neonConfig } from '@neondatabase/serverless';
 import ws from 'ws';
-import { isLocalHost } from './url';
+import { isLocalHost } from '../config/database-url';
 
 /**
  * Points the Neon serverless driver at the right place for this URL. Neon hosts keep the driver's
  * defaults (secure WebSocket to the host's /v2 endpoint). A local PostgreSQL speaks plain TCP, so the
- * driver goes through the WebSocket-to-TCP relay that `npm run db:local` (scripts/relay.ts) runs next to
+ * driver goes through the WebSocket-to-TCP relay that `npm run db:local` (scripts/local/relay.ts) runs next to
  * it: by default on the database's port + 1, or where NEON_WS_PROXY says (host:port/path).
  */
 export function configureNeonDriver(url: URL, wsProxy?: string): void {

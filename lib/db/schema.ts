@@ -68,7 +68,7 @@ export const refreshTokens = pgTable(
 /**
  * Rate-limit counters, in PostgreSQL so that every server instance (serverless functions included)
  * shares them. One row per key, e.g. `login:ip:<address>`, `login:account:<sha256 of email>` and
- * `login:account:<sha256 of email>:ip:<address>` (lib/auth/rate-limit.ts).
+ * `login:account:<sha256 of email>:ip:<address>` (lib/auth/limits/password-backoff.ts).
  */
 export const rateLimits = pgTable(
   'rate_limits',
@@ -125,7 +125,7 @@ export const pendingSignups = pgTable('pending_signups', {
 });
 
 /**
- * Clients an account has logged in from (lib/auth/known-clients.ts): a device, by the SHA-256 of
+ * Clients an account has logged in from (lib/auth/store/known-clients.ts): a device, by the SHA-256 of
  * its device token (`device:<hash>`), or an address bucket (`address:<bucket>`). A login from one is
  * never held back by the account-wide cap on failed logins; it has a back-off of its own.
  */

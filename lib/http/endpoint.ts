@@ -13,7 +13,7 @@
 import type { NextRequest } from 'next/server';
 import type { z } from 'zod';
 import { schemas, type Endpoint, type Method, type SchemaName } from '../api/endpoints';
-import { requireUser, type Authenticated } from '../auth/guard';
+import { requireUser, type Authenticated } from '../auth/flows/guard';
 import { isForm, readBody } from './body';
 import { preflight, withCors } from './cors';
 import { methodNotAllowed } from './errors';

@@ -13,7 +13,7 @@ const retryAfter = (failure: AuthFailure) => ({ 'Retry-After': String(failure.re
 const ANSWERS: Record<AuthFailureKind, (failure: AuthFailure) => HttpError> = {
   // RFC 6750: without a token, only the realm (the client did not try); with a bad one, invalid_token
   // and a description. The description sits in a quoted header parameter: the failures that carry one
-  // (lib/auth/guard.ts, tokens.ts) hold no quote or backslash.
+  // (lib/auth/flows/guard.ts, lib/auth/crypto/access-tokens.ts) hold no quote or backslash.
   missing_token: () =>
     new HttpError(401, 'unauthorized', 'Send an access token: Authorization: Bearer <token>.', {
       'WWW-Authenticate': `Bearer realm="${REALM}"`,

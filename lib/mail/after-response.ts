@@ -1,6 +1,6 @@
 import { after } from 'next/server';
 import { config as appConfig } from '../config';
-import type { MailConfig } from './config';
+import type { MailConfig } from '../config/mail';
 
 const mailConfig = () => appConfig().mail;
 import type { MailMessage } from './messages';

@@ -1,4 +1,4 @@
-import type { MailConfig } from './config';
+import type { MailConfig } from '../config/mail';
 
 /**
  * The messages the service sends, each as plain text plus simple HTML with the same words. Every

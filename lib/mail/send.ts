@@ -1,6 +1,6 @@
 import { AuthFailure } from '../auth/errors';
 import { config as appConfig } from '../config';
-import type { MailConfig } from './config';
+import type { MailConfig } from '../config/mail';
 
 const mailConfig = () => appConfig().mail;
 import type { MailKind, MailMessage } from './messages';

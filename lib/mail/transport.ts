@@ -1,6 +1,6 @@
 import nodemailer, { type Transporter } from 'nodemailer';
 import { parseConnectionUrl } from 'nodemailer/lib/shared';
-import type { MailConfig } from './config';
+import type { MailConfig } from '../config/mail';
 
 /**
  * nodemailer's defaults wait up to 2 minutes to connect and 10 to send; a send runs after the answer,

@@ -1,4 +1,4 @@
-import { databaseUrl } from '../../lib/db/url';
+import { databaseUrl } from '../../lib/config/database-url';
 import { expect, test } from '../support/fixtures';
 import { runServerToExit, serverEnv } from '../support/server';
 

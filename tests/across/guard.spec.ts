@@ -73,7 +73,7 @@ test.describe('GET /auth/me and the guard', () => {
 });
 
 /**
- * Every check the token verification makes (lib/auth/tokens.ts), one forged token each. Each forged
+ * Every check the token verification makes (lib/auth/crypto/access-tokens.ts), one forged token each. Each forged
  * token is otherwise valid: the right secret and kid, the user and the live session of a real login
  * (its sid), so that nothing but the one defect can refuse it; the control (the same token without the
  * defect) must get 200 in the same test. Removing any one check lets its forged token through.

@@ -6,7 +6,7 @@ import { serverEnv, startServer, type TestServer } from '../support/server';
 /**
  * The rate_limits table stays bounded under an attacker with millions of addresses (IPv6 gives anyone
  * a /48, 65,536 /64s): past RATE_LIMIT_MAX_ROWS rows, addresses without a row of their own share
- * buckets (lib/auth/rate-limit.ts, "Bounded state"). A server and a database of its own, so that the
+ * buckets (lib/auth/limits/password-backoff.ts, "Bounded state"). A server and a database of its own, so that the
  * table holds only what this file writes.
  */
 const MAX_ROWS = 40;

@@ -8,7 +8,7 @@ import {
   generateKeyPair,
   jwtVerify,
 } from 'jose';
-import { secretKid } from '../../lib/auth/tokens';
+import { secretKid } from '../../lib/auth/crypto/access-tokens';
 import { expect, meStatus, registerAndLogin, test } from '../support/fixtures';
 import { serverKid, signToken } from '../support/tokens';
 import { serverEnv, startServer, type TestServer } from '../support/server';

@@ -4,7 +4,7 @@ import { expectLogged, REFUSED, serverBehindCuttableRelay } from '../support/out
 import { CONNECT_TIMEOUT_MS } from '../../lib/db';
 import path from 'node:path';
 import pg from 'pg';
-import { startLocalDatabase } from '../../scripts/local-db';
+import { startLocalDatabase } from '../../scripts/local/local-db';
 import { applyMigrations } from '../../scripts/migrate';
 import { freePortPair } from '../support/processes';
 import { serverEnv, startServer } from '../support/server';

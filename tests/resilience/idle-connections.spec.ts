@@ -3,7 +3,7 @@ import { serverBehindCuttableRelay } from '../support/outage';
 
 // A serverless host freezes an instance between requests, and Neon closes idle connections when its
 // compute suspends: the pool's connections can be dead when the next request takes one, and the app
-// learns it only then. The relay plays the database's side of that (scripts/relay.ts, dropIdle).
+// learns it only then. The relay plays the database's side of that (scripts/local/relay.ts, dropIdle).
 
 const register = (url: string, email: string) =>
   fetch(`${url}/auth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password: PASSWORD }) });

@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { startLocalDatabase } from '../../scripts/local-db';
+import { startLocalDatabase } from '../../scripts/local/local-db';
 import { applyMigrations } from '../../scripts/migrate';
 import { serverEnv, startServer } from './server';
 import { startTestMailServer } from './smtp';

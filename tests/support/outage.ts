@@ -1,5 +1,5 @@
 import { expect } from '@playwright/test';
-import { startRelay, type Relay } from '../../scripts/relay';
+import { startRelay, type Relay } from '../../scripts/local/relay';
 import { freePort, serverEnv, startServer, type TestServer } from './server';
 
 /**
@@ -24,7 +24,7 @@ export async function serverBehindCuttableRelay(env: Record<string, string> = {}
   relayPort: number;
   cut(): Promise<void>;
   restore(): Promise<void>;
-  /** Relay.dropIdle: the database closes the idle connections and the server is not told (scripts/relay.ts). */
+  /** Relay.dropIdle: the database closes the idle connections and the server is not told (scripts/local/relay.ts). */
   dropIdle: Relay['dropIdle'];
   stop(): Promise<void>;
 }> {

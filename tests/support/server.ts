@@ -1,7 +1,7 @@
-/** The test servers: the settings they run with, and the child-process helpers (scripts/child-server.ts). */
-import { productionEnv } from '../../scripts/child-server';
+/** The test servers: the settings they run with, and the child-process helpers (scripts/testing/child-server.ts). */
+import { productionEnv } from '../../scripts/testing/child-server';
 
-export { freePort, runServerToExit, startServer, type ChildServer as TestServer } from '../../scripts/child-server';
+export { freePort, runServerToExit, startServer, type ChildServer as TestServer } from '../../scripts/testing/child-server';
 
 /** The settings the test servers run with; a test overrides what it is about. */
 export function serverEnv(overrides: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {

@@ -19,7 +19,7 @@ export async function newAccount(api: APIRequestContext): Promise<{ email: strin
 export const refresh = (api: APIRequestContext, refresh_token: string) => api.post('/auth/refresh', { data: { refresh_token } });
 export const me = (api: APIRequestContext, token: string) => api.get('/auth/me', { headers: { authorization: `Bearer ${token}` } });
 export const INVALID_GRANT = { error: 'invalid_grant', message: expect.any(String) };
-/** The handler's 401s (lib/auth/guard.ts requireUser): the token is good, what it stands for is gone. */
+/** The handler's 401s (lib/auth/flows/guard.ts requireUser): the token is good, what it stands for is gone. */
 export const SESSION_ENDED = { error: 'invalid_token', message: 'The session of this token has ended; log in again.' };
 export const ACCOUNT_INACTIVE = { error: 'invalid_token', message: 'The account behind this token is no longer active.' };
 

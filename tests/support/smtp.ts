@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { readCaughtMail, startMailCatcher, type CaughtMail, type MailCatcher } from '../../scripts/mail-catcher';
+import { readCaughtMail, startMailCatcher, type CaughtMail, type MailCatcher } from '../../scripts/local/mail-catcher';
 
 export type { CaughtMail };
 

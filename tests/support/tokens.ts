@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT, base64url, type JWTPayload } from 'jose';
-import { secretKid } from '../../lib/auth/tokens';
+import { secretKid } from '../../lib/auth/crypto/access-tokens';
 
 /**
  * Signs a token the way the server does, with the test server's secret (and its kid, unless `kid` says

@@ -36,7 +36,7 @@ test.describe('npm run db:local', () => {
     delete env.DATABASE_URL;
 
     // 1. A run killed with SIGKILL leaves PostgreSQL running, orphaned.
-    const first = runScriptInBackground('scripts/local-db.ts', [], env);
+    const first = runScriptInBackground('scripts/local/local-db.ts', [], env);
     await first.waitFor('Press Ctrl-C to stop.');
     const url = /DATABASE_URL=(\S+)/.exec(first.output())![1]!;
     expect(url).toMatch(new RegExp(`^postgresql://postgres:[^@]+@localhost:${port}/neon_auth$`));
@@ -48,7 +48,7 @@ test.describe('npm run db:local', () => {
     expect(await canConnect(url)).toBe(true);
 
     // 2. The next run says so, stops the orphan and starts afresh.
-    const second = runScriptInBackground('scripts/local-db.ts', [], env);
+    const second = runScriptInBackground('scripts/local/local-db.ts', [], env);
     await second.waitFor('Press Ctrl-C to stop.');
     expect(second.output()).toContain('an earlier run was stopped without shutting PostgreSQL down');
     expect(await canConnect(url)).toBe(true);
@@ -63,7 +63,7 @@ test.describe('npm run db:local', () => {
     const port = await freePortPair();
     const squatter = net.createServer().listen(port, '127.0.0.1');
     try {
-      const run = runScriptInBackground('scripts/local-db.ts', [], {
+      const run = runScriptInBackground('scripts/local/local-db.ts', [], {
         ...process.env,
         LOCAL_DB_PORT: String(port),
         LOCAL_DB_DIR: path.join(process.cwd(), '.data', 'db-local-port-test'),
@@ -94,7 +94,7 @@ test.describe('npm run db:local', () => {
     const env: NodeJS.ProcessEnv = { ...process.env, LOCAL_DB_PORT: String(await freePortPair()), LOCAL_DB_DIR: dataDir };
     delete env.DATABASE_URL;
     const startAndQuery = async (sql: string) => {
-      const run = runScriptInBackground('scripts/local-db.ts', [], env);
+      const run = runScriptInBackground('scripts/local/local-db.ts', [], env);
       try {
         await run.waitFor('Press Ctrl-C to stop.');
         const client = new pg.Client({ connectionString: /DATABASE_URL=(\S+)/.exec(run.output())![1]! });

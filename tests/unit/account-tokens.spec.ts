@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { expect, test } from '@playwright/test';
-import { hashLinkToken, isWellFormedLinkToken, newLinkToken } from '../../lib/auth/account-tokens';
+import { hashLinkToken, isWellFormedLinkToken, newLinkToken } from '../../lib/auth/store/account-tokens';
 import { ConfigError, readConfig } from '../../lib/config';
 
 test('a link token is 256 random bits in base64url (43 characters), never the same twice', () => {

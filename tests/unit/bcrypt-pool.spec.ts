@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import bcrypt from 'bcryptjs';
 import { expect, test } from '@playwright/test';
-import { bcryptCompare, bcryptHash, bcryptMode, BcryptPool, bcryptStats } from '../../lib/auth/bcrypt-pool';
+import { bcryptCompare, bcryptHash, bcryptMode, BcryptPool, bcryptStats } from '../../lib/auth/crypto/bcrypt-pool';
 import { AuthFailure } from '../../lib/auth/errors';
 import { ConfigError, readConfig } from '../../lib/config';
 import { toErrorResponse } from '../../lib/http/error-response';
@@ -21,7 +21,7 @@ function readBcryptWorkers(env: Record<string, string>, cores: number): number {
   }
 }
 
-// Hashing runs on worker threads (lib/auth/bcrypt-pool.ts, lib/auth/bcrypt-worker.mjs). These check that
+// Hashing runs on worker threads (lib/auth/crypto/bcrypt-pool.ts, lib/auth/crypto/bcrypt-worker.mjs). These check that
 // the hashes are the standard ones, that the main-thread fallback gives the same answers, and that both
 // refuse work past a bounded queue; timings are the benchmark's job.
 
@@ -128,13 +128,13 @@ test('BCRYPT_WORKERS: unset means one per core, 0 the main thread; anything else
 });
 
 test('a tsx script, run from another folder, hashes on worker threads (or the main thread with BCRYPT_WORKERS=0), refuses past the queue, and exits by itself', () => {
-  // As scripts/users.ts does through lib/auth/password.ts. A burst far past the queue's bound must be
+  // As scripts/users.ts does through lib/auth/crypto/password.ts. A burst far past the queue's bound must be
   // partly refused; the process must end on its own once the work is done (idle workers hold nothing).
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bcrypt-tsx-'));
   const script = path.join(dir, 'check.mts');
   fs.writeFileSync(
     script,
-    `import { bcryptCompare, bcryptHash, bcryptMode, bcryptStats } from ${JSON.stringify(path.resolve('lib/auth/bcrypt-pool.ts'))};
+    `import { bcryptCompare, bcryptHash, bcryptMode, bcryptStats } from ${JSON.stringify(path.resolve('lib/auth/crypto/bcrypt-pool.ts'))};
      const hash = await bcryptHash('pw-script', 4);
      const burst = await Promise.allSettled(Array.from({ length: 500 }, () => bcryptCompare('pw-script', hash)));
      const answered = burst.filter((o) => o.status === 'fulfilled');

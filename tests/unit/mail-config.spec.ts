@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { readMailConfig } from '../../lib/mail/config';
+import { readMailConfig } from '../../lib/config/mail';
 
 const PROD = { NODE_ENV: 'production', SMTP_URL: 'smtps://mailer:s3cret-pass@smtp.example.com:465', MAIL_FROM: 'Example <no-reply@example.com>', APP_URL: 'https://app.example.com' };
 

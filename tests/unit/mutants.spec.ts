@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import { expect, test } from '@playwright/test';
-import { applyEdits } from '../../scripts/mutants';
-import { MUTANTS } from '../../scripts/mutant-list';
+import { applyEdits } from '../../scripts/testing/mutants';
+import { MUTANTS } from '../../scripts/testing/mutant-list';
 
 // `npm run test:mutants` is slow and not part of `npm test`; whether each mutant still applies to the
 // code is cheap to know, so a change that leaves one behind (testing nothing) shows here at once.
-test('every mutant of scripts/mutant-list.ts still applies to the code, and its specs exist', () => {
+test('every mutant of scripts/testing/mutant-list.ts still applies to the code, and its specs exist', () => {
   const problems: string[] = [];
   for (const mutant of MUTANTS) {
     const result = applyEdits(mutant, (file) => fs.readFileSync(file, 'utf8'));

@@ -1,6 +1,6 @@
 import { test, expect } from '@playwright/test';
 import bcrypt from 'bcryptjs';
-import { dummyHash } from '../../lib/auth/password';
+import { dummyHash } from '../../lib/auth/crypto/password';
 
 test('there is a fixed dummy hash for every accepted BCRYPT_COST (10 to 15), at that cost', () => {
   for (let cost = 10; cost <= 15; cost++) {

@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { randomBytes } from 'node:crypto';
-import { openSuccessor, sealSuccessor } from '../../lib/auth/successor-seal';
+import { openSuccessor, sealSuccessor } from '../../lib/auth/crypto/successor-seal';
 
 const newRefreshToken = () => randomBytes(32).toString('base64url');
 

@@ -1,5 +1,5 @@
 import { endpoints } from '@/lib/api/endpoints';
-import { publicJwks } from '@/lib/auth/tokens';
+import { publicJwks } from '@/lib/auth/crypto/access-tokens';
 import { on, route } from '@/lib/http/endpoint';
 import { json } from '@/lib/http/respond';
 

@@ -1,6 +1,6 @@
 import { endpoints } from '@/lib/api/endpoints';
-import { logIn } from '@/lib/auth/login';
-import { tokenResponseBody } from '@/lib/auth/token-response';
+import { logIn } from '@/lib/auth/flows/login';
+import { tokenResponseBody } from '@/lib/auth/flows/token-response';
 import { clientAddress } from '@/lib/http/client-address';
 import { on, route } from '@/lib/http/endpoint';
 

@@ -1,5 +1,5 @@
 import { endpoints } from '@/lib/api/endpoints';
-import { revokeAllSessions, revokeSession } from '@/lib/auth/sessions';
+import { revokeAllSessions, revokeSession } from '@/lib/auth/store/sessions';
 import { on, route } from '@/lib/http/endpoint';
 
 /**

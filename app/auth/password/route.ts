@@ -1,5 +1,5 @@
 import { endpoints } from '@/lib/api/endpoints';
-import { changeOwnPassword } from '@/lib/auth/account';
+import { changeOwnPassword } from '@/lib/auth/flows/account';
 import { clientAddress } from '@/lib/http/client-address';
 import { on, route } from '@/lib/http/endpoint';
 

@@ -1,8 +1,8 @@
 import { endpoints } from '@/lib/api/endpoints';
 import { AuthFailure } from '@/lib/auth/errors';
-import { limitByAddress } from '@/lib/auth/rate-limit';
-import { rotateRefreshToken } from '@/lib/auth/sessions';
-import { tokenResponseBody } from '@/lib/auth/token-response';
+import { limitByAddress } from '@/lib/auth/limits/password-backoff';
+import { rotateRefreshToken } from '@/lib/auth/store/sessions';
+import { tokenResponseBody } from '@/lib/auth/flows/token-response';
 import { clientAddress } from '@/lib/http/client-address';
 import { on, route } from '@/lib/http/endpoint';
 

@@ -1,5 +1,5 @@
 import { endpoints } from '@/lib/api/endpoints';
-import { register } from '@/lib/auth/registration';
+import { register } from '@/lib/auth/flows/registration';
 import { clientAddress } from '@/lib/http/client-address';
 import { on, route } from '@/lib/http/endpoint';
 import { json } from '@/lib/http/respond';

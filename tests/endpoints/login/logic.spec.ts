@@ -1,15 +1,15 @@
 /**
- * The login logic called in-process (lib/auth/login.ts, lib/auth/sessions.ts), for what an HTTP answer
+ * The login logic called in-process (lib/auth/flows/login.ts, lib/auth/store/sessions.ts), for what an HTTP answer
  * cannot show: the bcrypt work behind "an unknown email takes the same time as a wrong password", and
  * the conditions under which the successful-login statement refuses to start a session.
  */
 import { AuthFailure } from '../../../lib/auth/errors';
-import { logIn } from '../../../lib/auth/login';
-import { bcryptStats } from '../../../lib/auth/bcrypt-pool';
-import { compareCosts, hashPassword } from '../../../lib/auth/password';
-import { newDeviceToken } from '../../../lib/auth/known-clients';
-import { startLoginSession } from '../../../lib/auth/sessions';
-import { createUser, type PublicUser } from '../../../lib/auth/users';
+import { logIn } from '../../../lib/auth/flows/login';
+import { bcryptStats } from '../../../lib/auth/crypto/bcrypt-pool';
+import { compareCosts, hashPassword } from '../../../lib/auth/crypto/password';
+import { newDeviceToken } from '../../../lib/auth/store/known-clients';
+import { startLoginSession } from '../../../lib/auth/store/sessions';
+import { createUser, type PublicUser } from '../../../lib/auth/store/users';
 import { expect, PASSWORD, test, uniqueEmail, withDb } from '../../support/fixtures';
 import { serverModulesInProcess, testServerSettings } from '../../support/in-process';
 

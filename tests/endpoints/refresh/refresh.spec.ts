@@ -1,5 +1,5 @@
 import { decodeJwt } from 'jose';
-import { openSuccessor } from '../../../lib/auth/successor-seal';
+import { openSuccessor } from '../../../lib/auth/crypto/successor-seal';
 import { expect, test, withDb } from '../../support/fixtures';
 import { holdingLocks } from '../../support/interleave';
 import { type Pair, ageSpentToken, answer, INVALID_GRANT, liveTokens, me, newAccount, refresh, SESSION_ENDED } from '../../support/sessions';

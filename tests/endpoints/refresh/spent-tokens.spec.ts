@@ -1,7 +1,7 @@
 /**
  * Spent refresh tokens are not kept forever: each refresh forgets the session's spent tokens older than
  * twice ACCESS_TOKEN_TTL (15 min on the test server: 30 min), and keeps at most the 20 most recent
- * (lib/auth/sessions.ts, SPENT_TOKENS_KEPT). Time passes here by ageing spent_at in the database.
+ * (lib/auth/store/sessions.ts, SPENT_TOKENS_KEPT). Time passes here by ageing spent_at in the database.
  */
 import { decodeJwt } from 'jose';
 import { expect, test } from '../../support/fixtures';

@@ -1,6 +1,6 @@
 import { endpoints } from '@/lib/api/endpoints';
-import { requireUser } from '@/lib/auth/guard';
-import { resendVerification, resendVerificationTo } from '@/lib/auth/verification';
+import { requireUser } from '@/lib/auth/flows/guard';
+import { resendVerification, resendVerificationTo } from '@/lib/auth/flows/verification';
 import { clientAddress } from '@/lib/http/client-address';
 import { on, route } from '@/lib/http/endpoint';
 import { validationError } from '@/lib/http/errors';

@@ -1,5 +1,5 @@
 import { endpoints } from '@/lib/api/endpoints';
-import { verifyEmail } from '@/lib/auth/verification';
+import { verifyEmail } from '@/lib/auth/flows/verification';
 import { on, route } from '@/lib/http/endpoint';
 
 /** POST /auth/email/verify {token} -> 200 the account, email_verified true. */

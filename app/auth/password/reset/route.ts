@@ -1,5 +1,5 @@
 import { endpoints } from '@/lib/api/endpoints';
-import { resetPassword } from '@/lib/auth/recovery';
+import { resetPassword } from '@/lib/auth/flows/recovery';
 import { clientAddress } from '@/lib/http/client-address';
 import { on, route } from '@/lib/http/endpoint';
 

@@ -1,0 +1,38 @@
+import { AuthFailure } from '../errors';
+import { sendAccountDeleted, sendPasswordChanged } from './notify';
+import { hashPassword, verifyPassword } from '../crypto/password';
+import { countPasswordAttempt } from '../limits/password-backoff';
+import { changePassword, deleteUser, findPasswordHash } from '../store/users';
+import type { PublicUser } from '../store/users';
+
+/**
+ * The signed-in user's password is checked under the same limits as a login (a stolen access token
+ * must not become a way to guess it), before a change or a deletion.
+ */
+async function checkOwnPassword(user: PublicUser, password: string, clientAddress: string): Promise<void> {
+  await countPasswordAttempt(clientAddress, user.email);
+  const hash = await findPasswordHash(user.id);
+  if (!hash || !(await verifyPassword(password, hash))) throw new AuthFailure('incorrect_password');
+}
+
+/**
+ * A signed-in user changes their password: the current one is checked, then the new hash is stored
+ * and every other session ends; this one stays signed in. The owner is told by email.
+ */
+export async function changeOwnPassword(
+  user: PublicUser,
+  sessionId: string,
+  passwords: { current: string; next: string },
+  clientAddress: string,
+): Promise<void> {
+  await checkOwnPassword(user, passwords.current, clientAddress);
+  await changePassword(user, await hashPassword(passwords.next), sessionId);
+  sendPasswordChanged(user.email);
+}
+
+/** A signed-in user deletes their account, with their password: everything of it goes. The owner is told. */
+export async function deleteOwnAccount(user: PublicUser, password: string, clientAddress: string): Promise<void> {
+  await checkOwnPassword(user, password, clientAddress);
+  await deleteUser(user);
+  sendAccountDeleted(user.email);
+}

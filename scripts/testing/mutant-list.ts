@@ -1,0 +1,321 @@
+/**
+ * The mutants `npm run test:mutants` (scripts/testing/mutants.ts) plants, one at a time: each is a bug a
+ * security check exists to prevent, made by exact text replacements in named files, with the specs that
+ * must catch it. A replacement whose text is no longer found (the code moved on) makes the run fail:
+ * update the mutant, never drop it silently.
+ */
+
+export type Mutant = {
+  name: string;
+  /** What the bug lets through, in a line. */
+  description: string;
+  /** Exact replacements; each `from` must occur exactly once in its file. */
+  edits: { file: string; from: string; to: string }[];
+  /** The spec files that must fail with the mutant in place. */
+  specs: string[];
+  /** Run the specs this many times (for a race that a single run catches only most of the time). */
+  repeatEach?: number;
+  /**
+   * The specs call the mutated module in-process and use no server: no `next build` needed. Such
+   * mutants run right after the baseline, while the build is still the unmutated one.
+   */
+  inProcessOnly?: true;
+};
+
+const TOKENS = 'lib/auth/crypto/access-tokens.ts';
+const GUARD_SPEC = 'tests/across/guard.spec.ts';
+const SIGNING_SPEC = 'tests/across/signing.spec.ts';
+const PROXY_SPEC = 'tests/across/proxy.spec.ts';
+const LOGIC_SPEC = 'tests/endpoints/login/logic.spec.ts';
+const REFRESH_SPEC = 'tests/endpoints/refresh/refresh.spec.ts';
+const RATE_LIMIT = 'lib/auth/limits/password-backoff.ts';
+const RATE_LIMIT_SPEC = 'tests/across/rate-limits.spec.ts';
+
+export const MUTANTS: Mutant[] = [
+  // Access-token verification (lib/auth/crypto/access-tokens.ts)
+  {
+    name: 'aud-unchecked',
+    description: 'access-token verification ignores the audience',
+    edits: [{ file: TOKENS, from: '        audience: settings.audience,\n', to: '' }],
+    specs: [GUARD_SPEC],
+  },
+  {
+    name: 'iss-unchecked',
+    description: 'access-token verification ignores the issuer',
+    edits: [{ file: TOKENS, from: '        issuer: settings.issuer,\n', to: '' }],
+    specs: [GUARD_SPEC],
+  },
+  {
+    name: 'typ-unchecked',
+    description: 'access-token verification ignores typ (any JWT passes for an access token)',
+    edits: [{ file: TOKENS, from: '        typ: ACCESS_TOKEN_TYP,\n', to: '' }],
+    specs: [GUARD_SPEC],
+  },
+  {
+    name: 'clock-tolerance-2min',
+    description: 'clock tolerance 5 s -> 2 min: a token expired, or not yet valid (nbf), by a minute passes',
+    edits: [{ file: TOKENS, from: 'clockTolerance: 5,', to: 'clockTolerance: 120,' }],
+    specs: [GUARD_SPEC],
+  },
+  {
+    name: 'exp-optional',
+    description: 'a token without exp is accepted (it never expires)',
+    edits: [{ file: TOKENS, from: "requiredClaims: ['sub', 'sid', 'jti', 'iat', 'exp'],", to: "requiredClaims: ['sub', 'sid', 'jti', 'iat']," }],
+    specs: [GUARD_SPEC],
+  },
+  {
+    name: 'iat-optional',
+    description: 'a token without iat is accepted',
+    edits: [{ file: TOKENS, from: "requiredClaims: ['sub', 'sid', 'jti', 'iat', 'exp'],", to: "requiredClaims: ['sub', 'sid', 'jti', 'exp']," }],
+    specs: [GUARD_SPEC],
+  },
+  {
+    name: 'jti-optional',
+    description: 'a token without jti is accepted',
+    edits: [{ file: TOKENS, from: "requiredClaims: ['sub', 'sid', 'jti', 'iat', 'exp'],", to: "requiredClaims: ['sub', 'sid', 'iat', 'exp']," }],
+    specs: [GUARD_SPEC],
+  },
+  {
+    name: 'sub-sid-not-uuid',
+    description: 'sub and sid are not checked to be UUIDs before they reach the database',
+    edits: [{ file: TOKENS, from: '    if (!UUID.test(String(payload.sub)) || !UUID.test(String(payload.sid))) throw invalid();\n', to: '' }],
+    specs: [GUARD_SPEC],
+  },
+  {
+    name: 'kid-ignored',
+    description: 'HS256 verification ignores the kid: any token (no kid, unknown kid) is tried with the current secret',
+    edits: [
+      {
+        file: TOKENS,
+        from: "verifyKey: (header) => (header.alg === 'HS256' && header.kid !== undefined ? byKid.get(header.kid) : undefined),",
+        to: "verifyKey: (header) => (header.alg === 'HS256' ? { alg: 'HS256', key: signingKey! } : undefined),",
+      },
+    ],
+    specs: [GUARD_SPEC, SIGNING_SPEC],
+  },
+  {
+    name: 'unknown-kid-falls-back',
+    description: 'an HS256 token with an unknown kid is tried with the current secret',
+    edits: [{ file: TOKENS, from: '? byKid.get(header.kid) : undefined', to: '? (byKid.get(header.kid) ?? byKid.get(secretKid(signing.secret))) : undefined' }],
+    specs: [GUARD_SPEC],
+  },
+  {
+    name: 'previous-secrets-ignored',
+    description: 'JWT_PREVIOUS_SECRETS are not loaded: a rotation logs everyone out',
+    edits: [{ file: TOKENS, from: 'for (const secret of [signing.secret, ...signing.previousSecrets]) {', to: 'for (const secret of [signing.secret]) {' }],
+    specs: [SIGNING_SPEC],
+  },
+  {
+    name: 'retired-keys-ignored',
+    description: 'JWT_RETIRED_PUBLIC_KEYS are not loaded: a key rotation logs everyone out',
+    edits: [{ file: TOKENS, from: 'for (const jwk of signing.publicJwks) byKid.set(', to: 'for (const jwk of signing.publicJwks.slice(0, 1)) byKid.set(' }],
+    specs: [SIGNING_SPEC],
+  },
+  {
+    // The algorithm is checked twice: jose's `algorithms` list and each key pinned to its own alg.
+    // Either alone still refuses every forged alg (a mutant removing one survives, by design), so
+    // this mutant removes both.
+    name: 'alg-unpinned',
+    description: 'neither the algorithms list nor the per-key alg pin: HS512, or HS256 on an EdDSA server, gets through',
+    edits: [
+      { file: TOKENS, from: '        algorithms,\n        typ:', to: '        typ:' },
+      { file: TOKENS, from: "(header.alg === 'HS256' && header.kid !== undefined ?", to: '(header.kid !== undefined ?' },
+      { file: TOKENS, from: 'return entry && entry.alg === header.alg ? entry : undefined;', to: 'return entry;' },
+    ],
+    specs: [GUARD_SPEC, SIGNING_SPEC],
+  },
+  {
+    name: 'signature-unchecked',
+    description: 'the signature is never checked (the token is re-signed with the server key before jose verifies it)',
+    edits: [
+      { file: TOKENS, from: "import { errors, importJWK, jwtVerify, SignJWT, type JWTHeaderParameters } from 'jose';", to: "import { decodeJwt, decodeProtectedHeader, errors, importJWK, jwtVerify, SignJWT, type JWTHeaderParameters } from 'jose';" },
+      { file: TOKENS, from: 'const { payload } = await jwtVerify(\n      token,', to: 'const { payload } = await jwtVerify(\n      await resigned(token),' },
+      {
+        file: TOKENS,
+        from: 'const UUID = ',
+        to:
+          'async function resigned(token: string): Promise<string> {\n' +
+          '  const header = decodeProtectedHeader(token);\n' +
+          "  if (header.alg !== 'HS256') return token;\n" +
+          "  return new SignJWT(decodeJwt(token)).setProtectedHeader({ ...header, alg: 'HS256' }).sign((await processKeys()).signingKey);\n" +
+          '}\n\nconst UUID = ',
+      },
+    ],
+    specs: [GUARD_SPEC],
+  },
+
+  // The handler's check (lib/auth/flows/guard.ts) and the proxy (proxy.ts)
+  {
+    name: 'requireUser-skips-session',
+    description: 'a token of a logged-out or revoked session still works until it expires',
+    edits: [{ file: 'lib/auth/flows/guard.ts', from: "  if (!found.sessionLive) throw new AuthFailure('invalid_token', 'The session of this token has ended; log in again.');\n", to: '' }],
+    specs: [GUARD_SPEC, PROXY_SPEC, 'tests/endpoints/logout/logout.spec.ts'],
+  },
+  {
+    name: 'requireUser-skips-active',
+    description: "a deactivated user's token still works",
+    edits: [{ file: 'lib/auth/flows/guard.ts', from: 'if (!found || !found.user.is_active) throw', to: 'if (!found) throw' }],
+    specs: [GUARD_SPEC],
+  },
+  {
+    name: 'proxy-lets-tokenless-through',
+    description: 'proxy.ts passes requests that carry no Authorization header',
+    edits: [{ file: 'proxy.ts', from: '    await requireToken(request);\n', to: "    if (request.headers.has('authorization')) await requireToken(request);\n" }],
+    specs: [PROXY_SPEC],
+  },
+  {
+    name: 'proxy-passes-everything',
+    description: 'proxy.ts guards nothing (as if it were removed)',
+    edits: [{ file: 'proxy.ts', from: "  if (request.method === 'OPTIONS') return NextResponse.next();", to: '  if (request.method) return NextResponse.next();' }],
+    specs: [PROXY_SPEC],
+  },
+
+  // Login (lib/auth/flows/login.ts, password.ts, sessions.ts)
+  {
+    name: 'unknown-email-skips-compare',
+    description: 'login answers 401 at once for an unknown email (no dummy-hash compare): accounts can be found by timing',
+    edits: [
+      {
+        file: 'lib/auth/flows/login.ts',
+        from: "  const matches = await verifyPassword(password, user?.hashedPassword ?? dummyHash());\n  if (!user || !matches) throw new AuthFailure('invalid_credentials');",
+        to: "  if (!user) throw new AuthFailure('invalid_credentials');\n  const matches = await verifyPassword(password, user.hashedPassword);\n  if (!matches) throw new AuthFailure('invalid_credentials');",
+      },
+    ],
+    specs: [LOGIC_SPEC],
+    inProcessOnly: true,
+  },
+  {
+    name: 'dummy-hash-at-cost-10',
+    description: 'an unknown email is compared against a cost-10 hash whatever BCRYPT_COST is (faster than a real account)',
+    edits: [{ file: 'lib/auth/flows/login.ts', from: 'dummyHash());', to: 'dummyHash(10));' }],
+    specs: [LOGIC_SPEC],
+    inProcessOnly: true,
+  },
+  {
+    name: 'long-password-skips-compare',
+    description: 'a password over 72 bytes is refused without the compare (faster answer)',
+    edits: [{ file: 'lib/auth/crypto/password.ts', from: '    await compare(password.slice(0, 1), hash);\n    return false;', to: '    return false;' }],
+    specs: [LOGIC_SPEC],
+    inProcessOnly: true,
+  },
+  {
+    name: 'login-session-ignores-hash',
+    description: 'startLoginSession starts a session although the password changed after it was verified',
+    edits: [{ file: 'lib/auth/store/sessions.ts', from: ' and ${users.hashedPassword} = ${verifiedHash} and ${users.isActive}', to: ' and ${users.isActive}' }],
+    specs: [LOGIC_SPEC],
+    inProcessOnly: true,
+  },
+  {
+    name: 'login-without-share-lock',
+    description: "startLoginSession reads the user without FOR SHARE: a login racing a password change keeps its session",
+    edits: [{ file: 'lib/auth/store/sessions.ts', from: '      for share\n', to: '' }],
+    specs: ['tests/endpoints/login/races.spec.ts'],
+  },
+  {
+    name: 'login-session-ignores-active',
+    description: 'startLoginSession starts a session although the user was deactivated meanwhile',
+    edits: [{ file: 'lib/auth/store/sessions.ts', from: ' and ${users.hashedPassword} = ${verifiedHash} and ${users.isActive}', to: ' and ${users.hashedPassword} = ${verifiedHash}' }],
+    specs: [LOGIC_SPEC],
+    inProcessOnly: true,
+  },
+
+  // Refresh rotation (lib/auth/store/sessions.ts)
+  {
+    name: 'refresh-without-lock',
+    description: 'the refresh rotation reads without FOR UPDATE: two concurrent refreshes can both spend one token',
+    edits: [{ file: 'lib/auth/store/sessions.ts', from: '      for update of ${sessions}`);', to: '`);' }],
+    specs: [REFRESH_SPEC],
+  },
+  {
+    name: 'refresh-ignores-inactive',
+    description: 'a deactivated user can still refresh',
+    edits: [{ file: 'lib/auth/store/sessions.ts', from: "    if (!session.is_active) return { ok: false, reason: 'inactive_user' } as const;\n", to: '' }],
+    specs: [REFRESH_SPEC],
+  },
+  {
+    name: 'refresh-reuse-keeps-session',
+    description: 'a spent refresh token presented again (a stolen copy) is refused but the session lives on',
+    edits: [
+      {
+        file: 'lib/auth/store/sessions.ts',
+        from: '        await tx.execute(sql`update ${sessions} set ${s.revokedAt} = now() where ${sessions.id} = ${session.session_id}`);\n',
+        to: '',
+      },
+    ],
+    specs: [REFRESH_SPEC],
+  },
+
+  // Password attempts (lib/auth/limits/password-backoff.ts)
+  {
+    name: 'address-backoff-ignored',
+    description: "an address past its free guesses at an account is not held by its own back-off",
+    edits: [
+      {
+        file: RATE_LIMIT,
+        from: '      where not coalesce(r.${r.blockedUntil} > now(), false)\n        and not exists (select from account_then where at_cap)',
+        to: '      where not exists (select from account_then where at_cap)',
+      },
+    ],
+    specs: [RATE_LIMIT_SPEC],
+  },
+  {
+    name: 'account-cap-unchecked',
+    description: 'guesses spread over many addresses are not capped per account (each address gets its free ones)',
+    edits: [
+      { file: RATE_LIMIT, from: '      where ${windowOver} or r.${r.hits} < ${accountMax}', to: '      where true' },
+      { file: RATE_LIMIT, from: '        and not exists (select from account_then where at_cap)\n', to: '' },
+      { file: RATE_LIMIT, from: 'from attempt\n      where attempt.hits <= ${settings.loginPerAddress.max} and not exists (select from account_then where at_cap)', to: 'from attempt\n      where attempt.hits <= ${settings.loginPerAddress.max}' },
+    ],
+    specs: [RATE_LIMIT_SPEC],
+  },
+  {
+    name: 'account-cap-read-unlocked',
+    description: "the account's cap is decided on the row as the statement first read it: parallel guesses all pass it",
+    edits: [{ file: RATE_LIMIT, from: '      where ${windowOver} or r.${r.hits} < ${accountMax}', to: '      where true' }],
+    specs: [RATE_LIMIT_SPEC],
+  },
+  {
+    name: 'every-check-counts-for-the-account',
+    description: "an address's back-off guesses count towards the account's cap: one address alone can lock the owner out",
+    edits: [{ file: RATE_LIMIT, from: '      select ${keys.account}, 1, now(), now() from pair where pair.failures <= ${free}', to: '      select ${keys.account}, 1, now(), now() from pair' }],
+    specs: [RATE_LIMIT_SPEC],
+  },
+  {
+    name: 'shared-backoff-ignored',
+    description: 'addresses past their free guesses each get their own back-off only: gathered over hours they add up',
+    edits: [
+      { file: RATE_LIMIT, from: '        and (${failures} <= ${free} or not exists (select from backoff_then))\n', to: '' },
+      { file: RATE_LIMIT, from: '      where not coalesce(r.${r.blockedUntil} > now(), false)\n      returning 1', to: '      returning 1' },
+    ],
+    specs: [RATE_LIMIT_SPEC],
+  },
+  {
+    name: 'rows-past-address-limit',
+    description: 'an address over its limit still writes a row for every account it tries (unbounded table)',
+    edits: [{ file: RATE_LIMIT, from: '      where attempt.hits <= ${settings.loginPerAddress.max} and not exists', to: '      where not exists' }],
+    specs: [RATE_LIMIT_SPEC],
+  },
+  {
+    name: 'no-pruning',
+    description: 'stale rate-limit rows stay until someone runs db:prune',
+    edits: [{ file: RATE_LIMIT, from: 'const PRUNE_BATCH = 10;', to: 'const PRUNE_BATCH = 0;' }],
+    specs: [RATE_LIMIT_SPEC],
+  },
+
+  // Bodies (lib/http/body.ts, next.config.ts)
+  {
+    name: 'body-cap-removed',
+    description: 'request bodies of any size are read in full',
+    edits: [
+      { file: 'lib/http/body.ts', from: '  if (declared > MAX_BODY_BYTES) throw tooLarge();\n', to: '' },
+      { file: 'lib/http/body.ts', from: '    if (size > MAX_BODY_BYTES) {', to: '    if (size > Infinity) {' },
+    ],
+    specs: ['tests/across/errors.spec.ts', 'tests/unit/body.spec.ts'],
+  },
+  {
+    name: 'proxy-body-buffer-uncapped',
+    description: "Next keeps up to 10 MiB of every upload to a protected path, token or not (proxyClientMaxBodySize removed)",
+    edits: [{ file: 'next.config.ts', from: '    proxyClientMaxBodySize: 2 * MAX_BODY_BYTES,\n', to: '' }],
+    specs: ['tests/resilience/body-cap.spec.ts'],
+  },
+];
