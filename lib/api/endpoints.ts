@@ -106,11 +106,12 @@ export const endpoints = {
     summary: 'Create an account',
     description:
       'With EMAIL_VERIFICATION=optional (the default) the new account is sent a verification link and can log in at once; ' +
-      'with `required` the answer is 202, the same for a new and a taken email, and logging in waits for the link.',
+      'with `required` the answer is 202, the same for a new and a taken email: the sign-up waits for its own link, which creates the account with this password ' +
+      '(a newer sign-up voids the older; a verified account is never changed, its owner gets a notice).',
     body: { json: 'RegisterRequest' },
     ok: { status: 201, description: 'The new account.', schema: 'User' },
     errors: [
-      { status: 202, description: 'EMAIL_VERIFICATION=required: a message went to the address (a link for a new account, a notice for a taken email).', schema: 'Message' },
+      { status: 202, description: 'EMAIL_VERIFICATION=required: a message went to the address (a link for the sign-up, or a notice to the owner of a verified account).', schema: 'Message' },
       { status: 409, description: 'The email already has an account (not with EMAIL_VERIFICATION=required).', schema: 'Error' },
       429, 503,
     ],

@@ -47,20 +47,21 @@ const post = async (path: string, body: unknown, address: string) => {
 
 const rows = async () => (await own.query<{ n: number }>('select count(*)::int as n from rate_limits'))[0]!.n;
 
-test('an attack from 300 addresses leaves at most RATE_LIMIT_MAX_ROWS rows, and a client with its own row keeps it', async () => {
+test('an attack from 160 addresses leaves at most RATE_LIMIT_MAX_ROWS rows, and a client with its own row keeps it', async () => {
   // A client that was here before the attack: its bucket is its own.
   const owner = '198.51.100.7';
   const ownerEmail = uniqueEmail('table-owner');
   expect(await post('/auth/password/forgot', { email: ownerEmail }, owner)).toBe(202);
 
   const statuses: number[] = [];
-  for (let i = 0; i < 300; i += 10) {
+  test.setTimeout(120_000);
+  for (let i = 0; i < 150; i += 10) {
     statuses.push(...(await Promise.all(Array.from({ length: 10 }, () => post('/auth/password/forgot', { email: uniqueEmail('flood') }, newIpv6())))));
   }
-  for (let i = 0; i < 20; i++) statuses.push(await post('/auth/login', { email: uniqueEmail('flood'), password: PASSWORD }, newIpv6()));
+  for (let i = 0; i < 10; i++) statuses.push(await post('/auth/login', { email: uniqueEmail('flood'), password: PASSWORD }, newIpv6()));
   expect(await rows()).toBeLessThanOrEqual(MAX_ROWS + SLACK);
   // The attack's addresses share buckets now, so most of them are turned away.
-  expect(statuses.filter((s) => s === 429).length).toBeGreaterThan(200);
+  expect(statuses.filter((s) => s === 429).length).toBeGreaterThan(100);
   // The client that had a row still has its own allowance (2 an hour): one more request passes.
   expect(await post('/auth/password/forgot', { email: ownerEmail }, owner)).toBe(202);
   expect(await post('/auth/password/forgot', { email: ownerEmail }, owner)).toBe(429);
