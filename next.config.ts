@@ -4,6 +4,11 @@ import { MAX_BODY_BYTES } from './lib/http/body';
 const nextConfig: NextConfig = {
   // No "X-Powered-By: Next.js" banner on responses.
   poweredByHeader: false,
+  // An API: no image optimiser at /_next/image fetching the API's own routes, and no text 308 from
+  // /path/ to /path. lib/http/edge-guard.ts answers both in JSON under `next start`; these hold on
+  // hosts where it does not run.
+  images: { unoptimized: true },
+  skipTrailingSlashRedirect: true,
   experimental: {
     // Before proxy.ts runs, Next buffers the body of every request it covers (for the proxy and for
     // the route), 10 MiB by default, and keeps it until the upload ends, even when the proxy answers

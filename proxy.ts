@@ -1,4 +1,5 @@
 import { NextResponse, type NextRequest } from 'next/server';
+import { needsUser } from '@/lib/api/guarded-paths';
 import { requireToken } from '@/lib/auth/flows/guard';
 import { requireDeclaredLength } from '@/lib/http/body';
 import { withCors } from '@/lib/http/cors';
@@ -6,9 +7,10 @@ import { toErrorResponse } from '@/lib/http/error-response';
 
 /**
  * The guard in front of the endpoints declared with `auth: 'user'` (lib/api/endpoints.ts): a request
- * without a valid access token is answered 401 here, before any route code runs. (Next.js has begun
- * buffering the body by then; next.config.ts caps how much of it is kept.) Verifying a token needs no
- * database, so this stays fast.
+ * without a valid access token is answered 401 here, before any route code runs. Which paths those are
+ * is decided from the declarations (lib/api/guarded-paths.ts), so a new protected endpoint is guarded
+ * without touching this file. (Next.js has begun buffering the body by then; next.config.ts caps how
+ * much of it is kept.) Verifying a token needs no database, so this stays fast.
  *
  * It passes no identity on: each protected handler verifies the token again (lib/http/endpoint.ts; a
  * proxy can be misconfigured or bypassed), so there is nothing a header could add. Identity-like
@@ -16,7 +18,7 @@ import { toErrorResponse } from '@/lib/http/error-response';
  */
 export async function proxy(request: NextRequest): Promise<Response> {
   // CORS preflights carry no credentials by design; the route answers them.
-  if (request.method === 'OPTIONS') return NextResponse.next();
+  if (request.method === 'OPTIONS' || !needsUser(request.nextUrl.pathname)) return NextResponse.next();
   try {
     await requireToken(request);
     // Next.js cuts this request's body at its cap (next.config.ts) before the route reads it; refuse
@@ -34,8 +36,8 @@ export async function proxy(request: NextRequest): Promise<Response> {
 
 const IDENTITY_HEADER = /^x-(user|auth|authenticated|forwarded-user|remote-user)(-|$)/i;
 
-// The paths of the endpoints declared with auth: 'user'. Next.js reads this statically, so it is a
-// literal; tests/unit/endpoints.spec.ts proves it equals the declarations.
+// Every endpoint that needs a user lives under /auth (tests/unit/endpoints.spec.ts holds that); the
+// proxy sees all of /auth and lets the public paths through. Next.js reads this statically: a literal.
 export const config = {
-  matcher: ['/auth/me', '/auth/logout', '/auth/password'],
+  matcher: ['/auth/:path*'],
 };

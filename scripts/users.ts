@@ -124,7 +124,10 @@ async function setPassword(email: string | undefined): Promise<void> {
   const user = await findUserByEmail(address);
   if (!user) throw noSuchAccount(address);
   const password = await readNewPassword();
-  await setPasswordAndEndSessions(user, await hashPassword(password));
+  if (!(await setPasswordAndEndSessions(user, await hashPassword(password), user.hashedPassword))) {
+    // A reset or a change by the owner landed while this ran: it is not undone behind their back.
+    throw new UsageError(`The password of ${user.email} changed while this command ran; nothing changed. Run it again to replace it anyway.`);
+  }
   console.log(`${user.email} has a new password; every session of it has ended.`);
 }
 

@@ -2,8 +2,7 @@ import { sql } from 'drizzle-orm';
 import { endpoints } from '@/lib/api/endpoints';
 import { getDb } from '@/lib/db';
 import { describeForLog } from '@/lib/db/errors';
-import { on, route } from '@/lib/http/endpoint';
-import { json } from '@/lib/http/respond';
+import { on, reply, route } from '@/lib/http/endpoint';
 
 export const dynamic = 'force-dynamic';
 
@@ -19,10 +18,10 @@ export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = route(
         timer = setTimeout(() => reject(new Error('health check timed out')), HEALTH_TIMEOUT_MS);
       });
       await Promise.race([getDb().execute(sql`select 1`), timeout]);
-      return { status: 'ok', database: 'ok' };
+      return { status: 'ok' as const, database: 'ok' as const };
     } catch (error) {
       console.error(`GET /health: database unavailable: ${describeForLog(error)}`);
-      return json({ status: 'error', database: 'unavailable' }, 503, { 'Retry-After': '5' });
+      return reply(503, { status: 'error' as const, database: 'unavailable' as const }, { 'Retry-After': '5' });
     } finally {
       clearTimeout(timer);
     }

@@ -23,9 +23,13 @@ import {
   refreshRequest,
   registerRequest,
   resendVerificationRequest,
+  sessionId,
+  sessionListResponse,
+  sessionResponse,
   tokenResponse,
   userResponse,
 } from '../auth/wire/schemas';
+import type { z } from 'zod';
 import { healthResponse, serviceIndexResponse } from './service-schemas';
 
 /** The schemas the OpenAPI document names (components/schemas); requests are shown as clients send them. */
@@ -43,6 +47,8 @@ export const schemas = {
   AccountDeletionRequest: accountDeletionRequest,
   ResendVerificationRequest: resendVerificationRequest,
   User: userResponse,
+  Session: sessionResponse,
+  SessionList: sessionListResponse,
   Message: messageResponse,
   Token: tokenResponse,
   LoginToken: loginResponse,
@@ -67,12 +73,24 @@ export type Endpoint = {
   auth?: 'user';
   tag: 'auth' | 'service';
   summary: string;
+  /**
+   * The path parameters: one zod schema for each `{name}` in `path` (the route folder is `[name]`). A
+   * value that fails its schema is answered 422 naming the parameter before the handler runs; the
+   * handler receives `params` parsed and typed.
+   */
+  params?: Record<string, z.ZodType>;
   description?: string;
   /** The request body: JSON, and/or an application/x-www-form-urlencoded form (400, 413, 415, 422 then). */
   body?: { json: SchemaName; form?: SchemaName; optional?: true };
-  /** The success answer; no schema means a JSON object described elsewhere; 204 has no body. */
+  /**
+   * The success answer; no schema means a JSON object described elsewhere; 204 has no body. What the
+   * handler returns is type-checked against the schema (lib/http/endpoint.ts).
+   */
   ok: { status: 200 | 201 | 202 | 204; description: string; schema?: SchemaName };
-  /** Other statuses it can answer, with the standard error body unless given another (500 is added to all). */
+  /**
+   * Other statuses it can answer, with the standard error body unless given another (500 is added to
+   * all). One with a schema other than Error is an answer the handler may return with `reply()`.
+   */
   errors?: (number | { status: number; description: string; schema: SchemaName })[];
 };
 
@@ -166,6 +184,21 @@ export const endpoints = {
     body: { json: 'AccountDeletionRequest' },
     ok: { status: 204, description: 'The account is gone.' },
     errors: [{ status: 403, description: 'The password is incorrect.', schema: 'Error' }, 429, 503],
+  }),
+  sessions: endpoint({
+    method: 'GET', path: '/auth/sessions', tag: 'auth', auth: 'user',
+    summary: "The user's live sessions, newest first",
+    description: 'One entry per login that has not ended (logged out, revoked or expired), with the client it started from; `current` marks the session of the token sent.',
+    ok: { status: 200, description: 'The live sessions, newest first.', schema: 'SessionList' },
+    errors: [503],
+  }),
+  endSession: endpoint({
+    method: 'DELETE', path: '/auth/sessions/{id}', tag: 'auth', auth: 'user',
+    summary: 'End one of your sessions',
+    description: 'Its refresh token stops working at once, and so do its access tokens wherever a handler checks the session. Ending the current session is a logout.',
+    params: { id: sessionId },
+    ok: { status: 204, description: 'The session has ended.' },
+    errors: [{ status: 404, description: '`not_found`: none of your live sessions has this id.', schema: 'Error' }, 503],
   }),
   forgotPassword: endpoint({
     method: 'POST', path: '/auth/password/forgot', tag: 'auth',

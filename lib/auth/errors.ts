@@ -21,6 +21,8 @@ export type AuthFailureKind =
   | 'email_taken'
   /** A password-reset or email-verification token that is unknown, used, expired or superseded. */
   | 'invalid_link_token'
+  /** DELETE /auth/sessions/{id}: the user has no live session with that id (theirs or not: one answer). */
+  | 'session_not_found'
   /** A new verification message was asked for an email that is verified already. */
   | 'already_verified'
   /** Too many attempts; `retryAfter` says when to try again. */

@@ -9,7 +9,7 @@ import { ConfigError } from './error';
 export type AsymmetricAlg = 'EdDSA' | 'ES256';
 
 /** A public key as published at /.well-known/jwks.json and used to verify. */
-export type PublicJwk = { kty: string; crv: string; x: string; y?: string; kid: string; alg: AsymmetricAlg; use: 'sig' };
+export type PublicJwk = { kty: 'OKP' | 'EC'; crv: 'Ed25519' | 'P-256'; x: string; y?: string; kid: string; alg: AsymmetricAlg; use: 'sig' };
 
 export type AsymmetricKeys = {
   alg: AsymmetricAlg;
@@ -82,8 +82,9 @@ function publicJwk({ key, kid, alg: declared }: ParsedKey, name: string): Public
     throw new ConfigError(`${name}: the JWK says alg "${declared}" but the key is for ${alg}.`);
   }
   const publicKey = key.type === 'public' ? key : createPublicKey(key);
-  const { kty, crv, x, y } = publicKey.export({ format: 'jwk' });
-  const jwk = { kty: kty!, crv: crv!, x: x!, ...(y ? { y } : {}) };
+  const { x, y } = publicKey.export({ format: 'jwk' });
+  // algorithmOf accepted only these two curves, so the key type and curve follow from the algorithm.
+  const jwk = { kty: alg === 'EdDSA' ? 'OKP' : 'EC', crv: alg === 'EdDSA' ? 'Ed25519' : 'P-256', x: x!, ...(y ? { y } : {}) } as const;
   return { ...jwk, kid: kid ?? jwkThumbprint(jwk), alg, use: 'sig' };
 }
 

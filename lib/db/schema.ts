@@ -35,6 +35,10 @@ export const sessions = pgTable(
     expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
     revokedAt: timestamp('revoked_at', { withTimezone: true }),
     lastUsedAt: timestamp('last_used_at', { withTimezone: true }).notNull().defaultNow(),
+    /** The client the session started from, as the login saw it: shown to the owner (GET /auth/sessions). */
+    userAgent: text('user_agent'),
+    /** The client address of the login, as the rate limits saw it (lib/http/client-address.ts). */
+    ip: text('ip'),
   },
   (table) => [index('sessions_user_id_idx').on(table.userId)],
 );

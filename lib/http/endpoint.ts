@@ -6,12 +6,15 @@
  *   );
  *
  * For each declared endpoint: the user is authenticated first when it says `auth: 'user'` (the handler
- * then receives `user` and `sessionId`), the body is read and validated with its schemas, and what the
- * handler returns is answered as JSON with the declared status (or as it is, if it is a Response).
- * Every other method answers a JSON 405 with Allow; OPTIONS answers CORS preflights; HEAD mirrors GET.
+ * then receives `user` and `sessionId`), the path parameters and the body are validated with their
+ * schemas, and what the handler returns is answered as JSON with the declared status. The compiler
+ * holds the handler to the declaration: it must return the `ok.schema` shape (nothing for 204), or
+ * `reply(status, body)` for another answer the declaration lists with its schema; headers go on
+ * `headers`. Every other method answers a JSON 405 with Allow; OPTIONS answers CORS preflights; HEAD
+ * mirrors GET.
  */
 import type { NextRequest } from 'next/server';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { schemas, type Endpoint, type Method, type SchemaName } from '../api/endpoints';
 import { requireUser, type Authenticated } from '../auth/flows/guard';
 import { isForm, readBody } from './body';
@@ -24,27 +27,77 @@ import { validate } from './validate';
 type Output<N> = N extends SchemaName ? z.output<(typeof schemas)[N]> : never;
 type BodyOf<E extends Endpoint> = E['body'] extends { json: infer J; form?: infer F } ? Output<J> | Output<F> : undefined;
 type UserOf<E extends Endpoint> = E['auth'] extends 'user' ? Authenticated : { user?: undefined; sessionId?: undefined };
+type ParamsOf<E extends Endpoint> = E['params'] extends Record<string, z.ZodType> ? { [K in keyof E['params']]: z.output<E['params'][K]> } : undefined;
 
-export type Context<E extends Endpoint> = { request: NextRequest; body: BodyOf<E> } & UserOf<E>;
-type Handler<E extends Endpoint> = (context: Context<E>) => Promise<unknown>;
-type RouteHandler = (request: NextRequest) => Promise<Response>;
+/** What the success answer carries: the `ok.schema` shape, nothing for 204, any JSON without a schema. */
+type OkBody<E extends Endpoint> = E['ok'] extends { status: 204 } ? void : E['ok'] extends { schema: infer N } ? Output<N> : unknown;
+
+declare const REPLY: unique symbol;
+/** Another declared answer than the success one (`reply()`), with its status and body. */
+export type Reply<S extends number = number, B = unknown> = { readonly [REPLY]: true; status: S; body: B; headers?: Record<string, string> };
+/** The other answers the declaration lists with a schema of their own (not the standard Error). */
+type RepliesOf<E extends Endpoint> = E['errors'] extends readonly (infer A)[]
+  ? A extends { status: infer S extends number; schema: infer N }
+    ? N extends 'Error' ? never : Reply<S, Output<N>>
+    : never
+  : never;
+
+const replies = new WeakSet<object>();
+/** Answers a declared non-success status with its declared body, e.g. `reply(202, { message })`. */
+export function reply<const S extends number, B>(status: S, body: B, headers?: Record<string, string>): Reply<S, B> {
+  const answer = { status, body, headers } as Reply<S, B>;
+  replies.add(answer);
+  return answer;
+}
+
+export type Context<E extends Endpoint> = {
+  request: NextRequest;
+  body: BodyOf<E>;
+  params: ParamsOf<E>;
+  /** Headers to add to the answer (a Set-Cookie, a Cache-Control). */
+  headers: Headers;
+} & UserOf<E>;
+type Handler<E extends Endpoint> = (context: Context<E>) => Promise<OkBody<E> | RepliesOf<E>>;
+
+/** What Next.js passes a route handler besides the request: the dynamic segments of the path. */
+type RouteContext = { params: Promise<Record<string, string | string[] | undefined>> };
+type RouteHandler = (request: NextRequest, context: RouteContext) => Promise<Response>;
 
 export type Implementation = { endpoint: Endpoint; run: RouteHandler };
 
-/** One endpoint's handler, wrapped: authentication, body, validation, answer, errors, CORS. */
-export function on<E extends Endpoint>(endpoint: E, handler: Handler<E>): Implementation {
-  const run: RouteHandler = async (request) => {
+/** One endpoint's handler, wrapped: authentication, parameters, body, validation, answer, errors, CORS. */
+export function on<const E extends Endpoint>(endpoint: E, handler: Handler<E>): Implementation {
+  const paramsSchema = endpoint.params ? z.strictObject(endpoint.params) : undefined;
+  const run: RouteHandler = async (request, context) => {
     try {
       const auth = endpoint.auth === 'user' ? await requireUser(request) : {};
+      const params = paramsSchema ? validate(paramsSchema, await context.params) : undefined;
       const body = endpoint.body ? await readDeclaredBody(request, endpoint.body) : undefined;
-      const result = await handler({ request, body, ...auth } as Context<E>);
-      if (result instanceof Response) return withCors(request, result);
-      return withCors(request, endpoint.ok.status === 204 ? noContent() : json(result, endpoint.ok.status));
+      const headers = new Headers();
+      const result: unknown = await handler({ request, body, params, headers, ...auth } as Context<E>);
+      return withCors(request, withHeaders(answer(endpoint, result), headers));
     } catch (error) {
       return withCors(request, toErrorResponse(error, request));
     }
   };
   return { endpoint, run };
+}
+
+function answer(endpoint: Endpoint, result: unknown): Response {
+  if (typeof result === 'object' && result !== null && replies.has(result)) {
+    const { status, body, headers } = result as Reply;
+    return json(body, status, headers);
+  }
+  return endpoint.ok.status === 204 ? noContent() : json(result, endpoint.ok.status);
+}
+
+/** The handler's headers replace the defaults of the same name (Set-Cookie adds). */
+function withHeaders(response: Response, headers: Headers): Response {
+  headers.forEach((value, name) => {
+    if (name !== 'set-cookie') response.headers.set(name, value);
+  });
+  for (const cookie of headers.getSetCookie()) response.headers.append('set-cookie', cookie);
+  return response;
 }
 
 async function readDeclaredBody(request: NextRequest, declared: NonNullable<Endpoint['body']>): Promise<unknown> {
@@ -67,8 +120,8 @@ export function route(...implementations: Implementation[]): Exports {
   const get = byMethod.get('GET');
   // HEAD is GET without the body (Next.js would derive it, but only when HEAD is not exported).
   exports.HEAD = get
-    ? async (request) => {
-        const answer = await get(request);
+    ? async (request, context) => {
+        const answer = await get(request, context);
         return new Response(null, { status: answer.status, headers: answer.headers });
       }
     : refuse;

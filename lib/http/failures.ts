@@ -33,6 +33,7 @@ const ANSWERS: Record<AuthFailureKind, (failure: AuthFailure) => HttpError> = {
   email_taken: () => new HttpError(409, 'email_taken', 'An account with this email already exists. Log in instead.'),
   invalid_link_token: () =>
     new HttpError(400, 'invalid_token', 'This link is invalid, expired or already used. Ask for a new one.'),
+  session_not_found: () => new HttpError(404, 'not_found', 'None of your live sessions has this id: see GET /auth/sessions.'),
   already_verified: () => new HttpError(409, 'already_verified', 'This email address is verified already: there is nothing to confirm.'),
   rate_limited: (failure) =>
     new HttpError(429, 'rate_limited', `Too many attempts. Try again in ${failure.retryAfter ?? 1} seconds.`, retryAfter(failure)),

@@ -46,8 +46,19 @@ const BODY_ERRORS = [400, 413, 415, 422];
 /** And one behind proxy.ts, whose bodies Next.js cuts at a cap (requireDeclaredLength in lib/http/body.ts). */
 const GUARDED_BODY_ERRORS = [411];
 
+/** The path parameters, each `{name}` of the path with its schema. */
+function describeParameters(op: Endpoint): Record<string, unknown>[] {
+  return Object.entries(op.params ?? {}).map(([name, schema]) => ({
+    name,
+    in: 'path',
+    required: true,
+    ...(schema.description ? { description: schema.description } : {}),
+    schema: jsonSchema(schema, 'input'),
+  }));
+}
+
 function describeOperation(op: Endpoint): Record<string, unknown> {
-  const errors = [...(op.errors ?? []), ...(op.body ? BODY_ERRORS : []), ...(op.auth === 'user' ? [401] : []), ...(op.body && op.auth === 'user' ? GUARDED_BODY_ERRORS : []), 500].map((e) =>
+  const errors = [...(op.errors ?? []), ...(op.body ? BODY_ERRORS : op.params ? [422] : []), ...(op.auth === 'user' ? [401] : []), ...(op.body && op.auth === 'user' ? GUARDED_BODY_ERRORS : []), 500].map((e) =>
     typeof e === 'number' ? { status: e, description: ERROR_DESCRIPTIONS[e] ?? 'An error.', schema: 'Error' as const } : e,
   );
   const responses: Record<string, unknown> = {
@@ -68,6 +79,7 @@ function describeOperation(op: Endpoint): Record<string, unknown> {
     summary: op.summary,
     ...(op.description ? { description: op.description } : {}),
     ...(op.auth === 'user' ? { security: [{ bearerAuth: [] }] } : {}),
+    ...(op.params ? { parameters: describeParameters(op) } : {}),
     ...(op.body ? { requestBody: { required: !op.body.optional, content } } : {}),
     responses,
   };

@@ -30,6 +30,8 @@ const LOGIC_SPEC = 'tests/endpoints/login/logic.spec.ts';
 const REFRESH_SPEC = 'tests/endpoints/refresh/refresh.spec.ts';
 const RATE_LIMIT = 'lib/auth/limits/password-backoff.ts';
 const RATE_LIMIT_SPEC = 'tests/across/rate-limits.spec.ts';
+const USERS = 'lib/auth/store/users.ts';
+const PASSWORD_RACES_SPEC = 'tests/endpoints/password/races.spec.ts';
 const KNOWN_CLIENTS = 'lib/auth/store/known-clients.ts';
 const DEVICES_SPEC = 'tests/endpoints/login/devices.spec.ts';
 const PENDING = 'lib/auth/store/pending-signups.ts';
@@ -170,8 +172,14 @@ export const MUTANTS: Mutant[] = [
   {
     name: 'proxy-passes-everything',
     description: 'proxy.ts guards nothing (as if it were removed)',
-    edits: [{ file: 'proxy.ts', from: "  if (request.method === 'OPTIONS') return NextResponse.next();", to: '  if (request.method) return NextResponse.next();' }],
+    edits: [{ file: 'proxy.ts', from: "  if (request.method === 'OPTIONS' || !needsUser(request.nextUrl.pathname)) return NextResponse.next();", to: '  if (request.method) return NextResponse.next();' }],
     specs: [PROXY_SPEC],
+  },
+  {
+    name: 'proxy-skips-parameter-paths',
+    description: 'the guard table leaves out the protected paths with parameters (/auth/sessions/{id})',
+    edits: [{ file: 'lib/api/guarded-paths.ts', from: '  patterns.push(new RegExp(`^${source}$`));', to: '  void source;' }],
+    specs: [PROXY_SPEC, 'tests/unit/endpoints.spec.ts'],
   },
 
   // Login (lib/auth/flows/login.ts, password.ts, sessions.ts)
@@ -411,5 +419,66 @@ export const MUTANTS: Mutant[] = [
     description: "Next keeps up to 10 MiB of every upload to a protected path, token or not (proxyClientMaxBodySize removed)",
     edits: [{ file: 'next.config.ts', from: '    proxyClientMaxBodySize: 2 * MAX_BODY_BYTES,\n', to: '' }],
     specs: ['tests/resilience/body-cap.spec.ts'],
+  },
+
+  // The edge (lib/http/edge-guard.ts, next.config.ts)
+  {
+    name: 'edge-guard-off',
+    description: "Next.js answers malformed paths, /_next/image, //path and /path/ itself, in text or HTML",
+    edits: [{ file: 'instrumentation.ts', from: '  installEdgeGuard();\n', to: '' }],
+    specs: ['tests/resilience/barrage.spec.ts'],
+  },
+  {
+    name: 'edge-guard-passes-undecodable-paths',
+    description: 'a path that is not valid percent-encoding reaches Next.js (a text/plain 500)',
+    edits: [{ file: 'lib/http/edge-guard.ts', from: '    decodeURIComponent(path);\n', to: '' }],
+    specs: ['tests/unit/edge-guard.spec.ts'],
+    inProcessOnly: true,
+  },
+  {
+    name: 'edge-guard-passes-next-paths',
+    description: "/_next/image and Next's other own paths reach Next.js (its image optimiser, HTML 404s)",
+    edits: [{ file: 'lib/http/edge-guard.ts', from: "path === '/_next' || path.startsWith('/_next/') || ", to: '' }],
+    specs: ['tests/unit/edge-guard.spec.ts'],
+    inProcessOnly: true,
+  },
+  {
+    name: 'next-image-optimiser-on',
+    description: "Next's image optimiser runs where the edge guard does not (it fetches the API's own routes)",
+    edits: [{ file: 'next.config.ts', from: '  images: { unoptimized: true },\n', to: '' }],
+    specs: ['tests/unit/edge-guard.spec.ts'],
+    inProcessOnly: true,
+  },
+
+  // Password writes (lib/auth/store/users.ts)
+  {
+    name: 'password-write-without-cas',
+    description: 'a password change (or set-password) stores its hash although another write landed after its check',
+    edits: [{ file: USERS, from: ' and ${users.hashedPassword} = ${expectedHash} returning', to: ' returning' }],
+    specs: [PASSWORD_RACES_SPEC],
+  },
+  {
+    name: 'deletion-without-cas',
+    description: 'an account deletion goes through although a reset landed after its password check',
+    edits: [{ file: USERS, from: 'sql`and ${users.hashedPassword} = ${verifiedHash}`', to: 'sql``' }],
+    specs: [PASSWORD_RACES_SPEC],
+  },
+  {
+    name: 'password-write-keeps-reset-links',
+    description: 'a reset link sent before a password change still sets a password after it',
+    edits: [{ file: USERS, from: "    with voided as (${voidTokensOf(sql`select ${user.id}::uuid`, 'password_reset')})\n    delete from ${rateLimits} where ${loginCountersOf(user.email)}`);\n  await revokeAllSessions", to: "    delete from ${rateLimits} where ${loginCountersOf(user.email)}`);\n  await revokeAllSessions" }],
+    specs: [PASSWORD_RACES_SPEC],
+  },
+  {
+    name: 'deactivation-keeps-reset-links',
+    description: 'a reset link sent before a deactivation works again after reactivation',
+    edits: [{ file: USERS, from: "      await tx.execute(voidTokensOf(sql`select ${user.id}::uuid`, 'password_reset'));\n", to: '' }],
+    specs: [PASSWORD_RACES_SPEC],
+  },
+  {
+    name: 'reset-without-user-lock',
+    description: "a reset spends its link before it takes the user's row: with a change voiding that link, they deadlock",
+    edits: [{ file: USERS, from: '    await tx.execute(sql`select 1 from ${users} where ${users.id} = ${account.userId} for update`);\n', to: '' }],
+    specs: [PASSWORD_RACES_SPEC],
   },
 ];

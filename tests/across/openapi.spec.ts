@@ -103,6 +103,26 @@ test.describe('GET /openapi.json', () => {
     }
   });
 
+  test('every {parameter} of a path is declared on each of its operations, with its schema', async ({ api }) => {
+    const document = (await (await api.get('/openapi.json')).json()) as {
+      paths: Record<string, Record<string, { parameters?: { name: string; in: string; required: boolean; schema: object }[] }>>;
+    };
+    const withParameters = Object.keys(document.paths).filter((route) => route.includes('{'));
+    expect(withParameters).toContain('/auth/sessions/{id}');
+    for (const [route, item] of Object.entries(document.paths)) {
+      const names = [...route.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
+      for (const [method, operation] of Object.entries(item)) {
+        const declared = (operation.parameters ?? []).filter((p) => p.in === 'path');
+        expect(declared.map((p) => p.name).sort(), `${method} ${route}`).toEqual(names.sort());
+        for (const parameter of declared) {
+          expect(parameter.required, `${method} ${route} ${parameter.name}`).toBe(true);
+          expect(parameter.schema, `${method} ${route} ${parameter.name}`).toMatchObject({ type: 'string' });
+        }
+      }
+    }
+    expect(document.paths['/auth/sessions/{id}']!.delete!.parameters![0]!.schema).toMatchObject({ format: 'uuid' });
+  });
+
   test('GET / lists the same operations', async ({ api }) => {
     const document = (await (await api.get('/openapi.json')).json()) as Document;
     const operations = Object.entries(document.paths).flatMap(([route, item]) => Object.keys(item).map((m) => `${m.toUpperCase()} ${route}`));

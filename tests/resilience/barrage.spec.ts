@@ -2,6 +2,7 @@ import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import net from 'node:net';
 import { decodeJwt, SignJWT } from 'jose';
 import { expect, PASSWORD, test, withDb } from '../support/fixtures';
+import { openRequest, type RawResponse } from '../support/raw-http';
 import { signToken, unsignedToken } from '../support/tokens';
 
 /**
@@ -175,3 +176,80 @@ test('a barrage of malformed requests gets only 4xx JSON answers, and writes not
     expect((await api.post('/auth/login', { data: { email, password: injectionPasswords[n]! } })).status()).toBe(200);
   }
 });
+
+/**
+ * What Next.js answers by itself before any route runs, sent byte for byte (fetch would tidy the paths
+ * up): a path that is not valid percent-encoding (Next: a text/plain 500), its image optimiser
+ * (`/_next/image` fetching the API's own routes), the 308 text redirects from `/path/` and `//path`,
+ * methods no route knows, and requests Node's parser refuses. Each must answer the JSON error shape with
+ * the headers the README promises.
+ */
+const EDGE: { method: string; path: string; body?: string }[] = [
+  { method: 'GET', path: '/%ZZ' },
+  { method: 'GET', path: '/auth/%E0%A4%A' },
+  { method: 'POST', path: '/auth/login%', body: '{}' },
+  { method: 'GET', path: '/health/%c0%af' },
+  { method: 'GET', path: '/_next/image?url=/health&w=64&q=75' },
+  { method: 'GET', path: '/_next/image?url=%2Fhealth' },
+  { method: 'GET', path: '/_next/image?url=http://127.0.0.1/&w=16&q=1' },
+  { method: 'GET', path: '/_next/static/chunks/nothing.js' },
+  { method: 'GET', path: '/_next/data/x/index.json' },
+  { method: 'POST', path: '/auth/login/', body: '{}' },
+  { method: 'GET', path: '/health/' },
+  { method: 'GET', path: '/auth/me/' },
+  { method: 'GET', path: '//health' },
+  { method: 'GET', path: '/auth//me' },
+  { method: 'POST', path: '//auth/login', body: '{}' },
+  { method: 'PROPFIND', path: '/auth/login' },
+  { method: 'TRACE', path: '/health' },
+  { method: 'SEARCH', path: '/' },
+  { method: 'QUERY', path: '/auth/me' },
+];
+
+test('every answer at the edge is the JSON error shape with the security headers', async () => {
+  const failures: string[] = [];
+  for (const probe of EDGE) {
+    const body = probe.body ?? '';
+    const request = openRequest(process.env.TEST_BASE_URL!, {
+      method: probe.method,
+      path: probe.path,
+      headers: { 'content-type': 'application/json' },
+      contentLength: Buffer.byteLength(body),
+    });
+    await request.send(body);
+    failures.push(...edgeProblems(`${probe.method} ${probe.path}`, await request.response));
+  }
+  // Refused by Node's HTTP parser before any route: an unknown method, a bad request line, a bad header.
+  for (const raw of ['FOO /health HTTP/1.1\r\nHost: x\r\n\r\n', 'GET /health HTTP/9.9\r\nHost: x\r\n\r\n', 'GET /hea lth HTTP/1.1\r\nHost: x\r\n\r\n', 'GET /health HTTP/1.1\r\nHost: x\r\nBad Header: 1\r\n\r\n']) {
+    const answer = await rawRequest(new URL(process.env.TEST_BASE_URL!), raw);
+    failures.push(...edgeProblems(`raw ${JSON.stringify(raw.slice(0, 30))}`, parseRaw(answer)));
+  }
+  expect(failures).toEqual([]);
+  expect((await fetch(`${process.env.TEST_BASE_URL}/health`)).status).toBe(200);
+});
+
+function parseRaw(answer: string): RawResponse {
+  const split = answer.indexOf('\r\n\r\n');
+  const [statusLine = '', ...lines] = (split < 0 ? answer : answer.slice(0, split)).split('\r\n');
+  const headers: Record<string, string> = {};
+  for (const line of lines) headers[line.slice(0, line.indexOf(':')).trim().toLowerCase()] = line.slice(line.indexOf(':') + 1).trim();
+  return { status: Number(statusLine.split(' ')[1] ?? 0), headers, body: split < 0 ? '' : answer.slice(split + 4) };
+}
+
+function edgeProblems(name: string, response: RawResponse): string[] {
+  let body: unknown;
+  try {
+    body = JSON.parse(response.body);
+  } catch {
+    body = undefined;
+  }
+  const shaped = !!body && typeof (body as { error?: unknown }).error === 'string' && typeof (body as { message?: unknown }).message === 'string';
+  const problems = [
+    response.status >= 400 && response.status <= 499 ? '' : `status ${response.status}`,
+    shaped ? '' : `body ${JSON.stringify(response.body.slice(0, 60))}`,
+    /^application\/json\b/.test(response.headers['content-type'] ?? '') ? '' : `content-type ${response.headers['content-type']}`,
+    response.headers['cache-control'] === 'no-store' ? '' : `cache-control ${response.headers['cache-control']}`,
+    response.headers['x-content-type-options'] === 'nosniff' ? '' : 'no nosniff',
+  ].filter(Boolean);
+  return problems.length ? [`${name}: ${problems.join(', ')}`] : [];
+}

@@ -38,6 +38,9 @@ const EXPECTED_STATEMENTS = {
   'GET /auth/me (bad token)': 0, // proxy.ts answers 401 before any route code runs
   'GET /auth/me (no token)': 0,
   'POST /auth/logout': 2, // the user and session + revoke
+  'GET /auth/sessions': 2, // the user and session + the live sessions
+  'DELETE /auth/sessions/{id}': 2, // the user and session + revoke (returning whether it was live)
+  'DELETE /auth/sessions/{id} (malformed id)': 1, // the user and session; the id is refused before any query
   // the user and session + limit and count (as login) + the current hash + one transaction: BEGIN, new
   // hash and count forgotten, other sessions revoked, COMMIT. The revocation is a statement of its own so
   // that it starts after the update holds the user's row and sees a racing login's session (one statement
@@ -168,6 +171,15 @@ test('each endpoint runs only the statements it needs', async ({ playwright }) =
   const bearer = { authorization: `Bearer ${token}` };
   await expectStatements('POST /auth/password', async () =>
     expect((await api.post('/auth/password', { headers: bearer, data: { current_password: PASSWORD, new_password: 'another passphrase' } })).status()).toBe(204),
+  );
+  const other = (await (await api.post('/auth/login', { data: { email, password: 'another passphrase' } })).json()).access_token as string;
+  const otherId = JSON.parse(Buffer.from(other.split('.')[1]!, 'base64url').toString()).sid as string;
+  await expectStatements('GET /auth/sessions', async () => expect((await api.get('/auth/sessions', { headers: bearer })).status()).toBe(200));
+  await expectStatements('DELETE /auth/sessions/{id}', async () =>
+    expect((await api.delete(`/auth/sessions/${otherId}`, { headers: bearer })).status()).toBe(204),
+  );
+  await expectStatements('DELETE /auth/sessions/{id} (malformed id)', async () =>
+    expect((await api.delete('/auth/sessions/not-an-id', { headers: bearer })).status()).toBe(422),
   );
   await expectStatements('POST /auth/logout', async () => expect((await api.post('/auth/logout', { headers: bearer })).status()).toBe(204));
 

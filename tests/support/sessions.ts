@@ -26,7 +26,8 @@ export const ACCOUNT_INACTIVE = { error: 'invalid_token', message: 'The account 
 /** Status and JSON body together, so that one expect checks both and a failure shows both. */
 export async function answer(response: APIResponse | Promise<APIResponse>): Promise<{ status: number; body: unknown }> {
   const settled = await response;
-  return { status: settled.status(), body: await settled.json() };
+  const text = await settled.text();
+  return { status: settled.status(), body: text ? JSON.parse(text) : null };
 }
 
 /** Moves the moment a refresh token was spent into the past, as if time had passed. */

@@ -16,6 +16,7 @@ test.describe('npm run users', () => {
   });
 
   test('deactivate stops logins (403) and ends existing sessions (401); activate allows logins again', async ({ api, account }) => {
+    test.setTimeout(180_000); // four CLI runs (npm, tsx, a pool each): 10-15 s apiece on a busy machine
     const deactivated = await users('deactivate', account.email.toUpperCase());
     expect(deactivated).toMatchObject({ code: 0, stdout: `${account.email} is now deactivated.\n` });
 

@@ -1,21 +1,56 @@
 import fs from 'node:fs';
 import { expect, test } from '@playwright/test';
 import { allEndpoints } from '../../lib/api/endpoints';
+import { needsUser } from '../../lib/api/guarded-paths';
 
-test('proxy.ts guards exactly the paths of the endpoints declared with auth: "user"', () => {
-  const protectedPaths = [...new Set(allEndpoints.filter((e) => e.auth === 'user').map((e) => e.path))].sort();
+/** A concrete request path for a declared one: each {parameter} filled with a sample value. */
+const sample = (path: string) => path.replace(/\{\w+\}/g, '0b9c1c1e-4a6f-4a55-9d3c-1f1f2b2b3c3c');
+
+test('proxy.ts covers all of /auth, and every endpoint that needs a user lives under it', () => {
   // Read as text: Next.js reads the matcher statically from the source, and so does this test.
   const matcher = /matcher:\s*\[([^\]]*)\]/.exec(fs.readFileSync('proxy.ts', 'utf8'))?.[1] ?? '';
-  const guarded = [...matcher.matchAll(/'([^']+)'/g)].map((m) => m[1]!);
-  expect(guarded.sort()).toEqual(protectedPaths);
-  // And no path is both protected and public for some method: the proxy guards whole paths.
-  const publicPaths = new Set(allEndpoints.filter((e) => e.auth !== 'user').map((e) => e.path));
-  expect(protectedPaths.filter((p) => publicPaths.has(p))).toEqual([]);
+  expect([...matcher.matchAll(/'([^']+)'/g)].map((m) => m[1])).toEqual(['/auth/:path*']);
+  for (const endpoint of allEndpoints.filter((e) => e.auth === 'user')) {
+    expect(endpoint.path, `${endpoint.method} ${endpoint.path}`).toMatch(/^\/auth\//);
+  }
+});
+
+test('the proxy guards exactly the paths of the endpoints declared with auth: "user", as Next.js routes them', () => {
+  const guarded = allEndpoints.filter((e) => e.auth === 'user');
+  expect(guarded.map((e) => e.path)).toEqual(expect.arrayContaining(['/auth/me', '/auth/sessions/{id}']));
+  for (const { method, path } of guarded) {
+    const url = sample(path);
+    expect(needsUser(url), `${method} ${path}`).toBe(true);
+    // The spellings Next.js routes to the same handler: a trailing slash, percent-encoded letters.
+    expect(needsUser(`${url}/`), `${url}/`).toBe(true);
+    expect(needsUser(url.replace(/[a-z]$/, (c) => `%${c.charCodeAt(0).toString(16)}`)), `${url} encoded`).toBe(true);
+  }
+  for (const { method, path } of allEndpoints.filter((e) => e.auth !== 'user')) {
+    expect(needsUser(sample(path)), `${method} ${path}`).toBe(false);
+  }
+  // A parameter stands for one segment, not for a deeper path or none.
+  expect(needsUser('/auth/me/extra')).toBe(false);
+  expect(needsUser('/auth/sessions/a/b')).toBe(false);
+  expect(needsUser('/auth/nothing-here')).toBe(false);
+  expect(needsUser('/auth/%ZZ')).toBe(false);
+});
+
+test('no path is protected for one method and public for another (the proxy guards whole paths)', () => {
+  const protectedPaths = new Set(allEndpoints.filter((e) => e.auth === 'user').map((e) => e.path));
+  expect(allEndpoints.filter((e) => e.auth !== 'user' && protectedPaths.has(e.path)).map((e) => `${e.method} ${e.path}`)).toEqual([]);
+});
+
+test('every {parameter} of a path has a schema, and every declared parameter is in the path', () => {
+  for (const endpoint of allEndpoints) {
+    const inPath = [...endpoint.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+    expect(Object.keys(endpoint.params ?? {}).sort(), `${endpoint.method} ${endpoint.path}`).toEqual(inPath);
+  }
 });
 
 test('every declared endpoint has a route file that binds it, and every route file binds declarations', () => {
   for (const endpoint of allEndpoints) {
-    const file = `app${endpoint.path === '/' ? '' : endpoint.path}/route.ts`;
+    const folder = endpoint.path.replace(/\{(\w+)\}/g, '[$1]');
+    const file = `app${folder === '/' ? '' : folder}/route.ts`;
     expect(fs.existsSync(file), `${endpoint.method} ${endpoint.path}: ${file}`).toBe(true);
     expect(fs.readFileSync(file, 'utf8'), file).toMatch(/on\(endpoints\.\w+/);
   }
@@ -24,4 +59,12 @@ test('every declared endpoint has a route file that binds it, and every route fi
 test('one declaration per method and path', () => {
   const keys = allEndpoints.map((e) => `${e.method} ${e.path}`);
   expect(new Set(keys).size).toBe(keys.length);
+});
+
+test('the README API table lists exactly the declared endpoints, each with its success status', () => {
+  const readme = fs.readFileSync('README.md', 'utf8');
+  const table = readme.slice(readme.indexOf('## The API'));
+  const rows = [...table.matchAll(/^\| `(GET|POST|PUT|PATCH|DELETE) ([^`]+)` \|(?:\\\||[^|])*\| (\d{3})/gm)].map((m) => `${m[1]} ${m[2]} ${m[3]}`);
+  const declared = allEndpoints.map((e) => `${e.method} ${e.path} ${e.ok.status}`);
+  expect(rows.sort()).toEqual(declared.sort());
 });

@@ -1,7 +1,6 @@
 import { endpoints } from '@/lib/api/endpoints';
 import { publicJwks } from '@/lib/auth/crypto/access-tokens';
 import { on, route } from '@/lib/http/endpoint';
-import { json } from '@/lib/http/respond';
 
 // Read at run time: the keys come from the environment, never from the build.
 export const dynamic = 'force-dynamic';
@@ -12,5 +11,8 @@ export const dynamic = 'force-dynamic';
  * never published. Public, so cacheable for a few minutes (verifiers refetch when they meet an unknown kid).
  */
 export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = route(
-  on(endpoints.jwks, async () => json(publicJwks(), 200, { 'Cache-Control': 'public, max-age=300' })),
+  on(endpoints.jwks, async ({ headers }) => {
+    headers.set('Cache-Control', 'public, max-age=300');
+    return publicJwks();
+  }),
 );

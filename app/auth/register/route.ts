@@ -1,8 +1,7 @@
 import { endpoints } from '@/lib/api/endpoints';
 import { register } from '@/lib/auth/flows/registration';
 import { clientAddress } from '@/lib/http/client-address';
-import { on, route } from '@/lib/http/endpoint';
-import { json } from '@/lib/http/respond';
+import { on, reply, route } from '@/lib/http/endpoint';
 
 /** The one answer of EMAIL_VERIFICATION=required, for a new email and a taken one alike. */
 const PENDING = { message: 'Check your email: we sent a message to this address to finish signing up.' };
@@ -14,6 +13,6 @@ const PENDING = { message: 'Check your email: we sent a message to this address 
 export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = route(
   on(endpoints.register, async ({ body, request }) => {
     const registration = await register(body.email, body.password, clientAddress(request));
-    return registration.outcome === 'created' ? registration.user : json(PENDING, 202);
+    return registration.outcome === 'created' ? registration.user : reply(202, PENDING);
   }),
 );

@@ -7,12 +7,14 @@ import type { PublicUser } from '../store/users';
 
 /**
  * The signed-in user's password is checked under the same limits as a login (a stolen access token
- * must not become a way to guess it), before a change or a deletion.
+ * must not become a way to guess it), before a change or a deletion. Returns the hash it matched: the
+ * write that follows happens only if that is still the stored one.
  */
-async function checkOwnPassword(user: PublicUser, password: string, clientAddress: string): Promise<void> {
+async function checkOwnPassword(user: PublicUser, password: string, clientAddress: string): Promise<string> {
   await countPasswordAttempt(clientAddress, user.email);
   const hash = await findPasswordHash(user.id);
   if (!hash || !(await verifyPassword(password, hash))) throw new AuthFailure('incorrect_password');
+  return hash;
 }
 
 /**
@@ -25,14 +27,16 @@ export async function changeOwnPassword(
   passwords: { current: string; next: string },
   clientAddress: string,
 ): Promise<void> {
-  await checkOwnPassword(user, passwords.current, clientAddress);
-  await changePassword(user, await hashPassword(passwords.next), sessionId);
+  const verifiedHash = await checkOwnPassword(user, passwords.current, clientAddress);
+  // Another password write (a reset, the admin) landed while we checked: the password we checked is
+  // no longer the password, and the answer is the same as for a wrong one.
+  if (!(await changePassword(user, await hashPassword(passwords.next), verifiedHash, sessionId))) throw new AuthFailure('incorrect_password');
   sendPasswordChanged(user.email);
 }
 
 /** A signed-in user deletes their account, with their password: everything of it goes. The owner is told. */
 export async function deleteOwnAccount(user: PublicUser, password: string, clientAddress: string): Promise<void> {
-  await checkOwnPassword(user, password, clientAddress);
-  await deleteUser(user);
+  const verifiedHash = await checkOwnPassword(user, password, clientAddress);
+  if (!(await deleteUser(user, verifiedHash))) throw new AuthFailure('incorrect_password');
   sendAccountDeleted(user.email);
 }

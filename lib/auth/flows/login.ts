@@ -6,7 +6,7 @@ import { AuthFailure } from '../errors';
 import { knownClientColumns, knownClientOf, newDeviceToken } from '../store/known-clients';
 import { dummyHash, hashPassword, needsRehash, verifyPassword } from '../crypto/password';
 import { countPasswordAttempt } from '../limits/password-backoff';
-import { startLoginSession, type IssuedSession } from '../store/sessions';
+import { startLoginSession, type IssuedSession, type LoginClient } from '../store/sessions';
 import { upgradePasswordHash } from '../store/users';
 
 type Candidate = {
@@ -48,12 +48,11 @@ async function findCandidate(email: string, address: string, deviceToken: string
 export async function logIn(
   email: string,
   password: string,
-  clientAddress: string,
-  deviceToken?: string,
+  client: LoginClient & { deviceToken?: string },
 ): Promise<IssuedSession & { userId: string; deviceToken: string }> {
-  const candidate = await findCandidate(email, clientAddress, deviceToken);
-  const known = knownClientOf(candidate, deviceToken);
-  await countPasswordAttempt(clientAddress, email, known);
+  const candidate = await findCandidate(email, client.address, client.deviceToken);
+  const known = knownClientOf(candidate, client.deviceToken);
+  await countPasswordAttempt(client.address, email, known);
   // An unknown email is compared against a dummy hash: same work, same time, same answer.
   const matches = await verifyPassword(password, candidate.hashed_password ?? dummyHash());
   if (!candidate.id || !candidate.hashed_password || !matches) {
@@ -80,8 +79,8 @@ export async function logIn(
     if (await upgradePasswordHash(user.id, verifiedHash, upgraded)) verifiedHash = upgraded;
   }
   // A known device keeps its token; any other client gets a new one.
-  const keptToken = known !== undefined && known !== 'address' ? deviceToken! : newDeviceToken();
-  const session = await startLoginSession(user, verifiedHash, { address: clientAddress, known, deviceToken: keptToken });
+  const keptToken = known !== undefined && known !== 'address' ? client.deviceToken! : newDeviceToken();
+  const session = await startLoginSession(user, verifiedHash, { ...client, known, deviceToken: keptToken });
   // The password changed, or the account was deactivated, while we were checking: the guess is stale.
   if (!session) throw new AuthFailure('invalid_credentials');
   return { ...session, userId: user.id, deviceToken: keptToken };

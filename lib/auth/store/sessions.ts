@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { and, eq, isNull, ne, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, isNull, ne, sql } from 'drizzle-orm';
 import { config } from '../../config';
 import { getDb } from '../../db';
 import { refreshTokens, sessions, users } from '../../db/schema';
@@ -41,6 +41,12 @@ function sha256(token: string): string {
 
 export type IssuedSession = { sessionId: string; refreshToken: string; refreshExpiresIn: number };
 
+/** Where a login comes from: its address (as the rate limits count it) and its User-Agent. */
+export type LoginClient = { address: string; userAgent?: string | null };
+
+/** What GET /auth/sessions shows of the User-Agent: enough to recognise a device, bounded. */
+const USER_AGENT_KEPT = 200;
+
 // Column names for INSERT and SET lists, from the schema.
 const t = {
   tokenHash: sql.identifier(refreshTokens.tokenHash.name),
@@ -54,6 +60,8 @@ const s = {
   expiresAt: sql.identifier(sessions.expiresAt.name),
   revokedAt: sql.identifier(sessions.revokedAt.name),
   lastUsedAt: sql.identifier(sessions.lastUsedAt.name),
+  userAgent: sql.identifier(sessions.userAgent.name),
+  ip: sql.identifier(sessions.ip.name),
 };
 
 /**
@@ -68,15 +76,15 @@ const s = {
 export async function startLoginSession(
   user: { id: string; email: string },
   verifiedHash: string,
-  client: { address: string; known?: KnownClient; deviceToken: string },
+  client: LoginClient & { known?: KnownClient; deviceToken: string },
 ): Promise<IssuedSession | undefined> {
   const { refreshTokenTtl, sessionMaxAge } = config().auth;
   const lifetime = Math.min(refreshTokenTtl, sessionMaxAge);
   const refreshToken = newRefreshToken();
   const { rows } = await getDb().execute<{ session_id: string }>(sql`
     with ${forgetFailuresFrom(user.email, client.address, client.known)}, session as (
-      insert into ${sessions} (${s.userId}, ${s.expiresAt})
-      select ${users.id}, now() + make_interval(secs => ${lifetime})
+      insert into ${sessions} (${s.userId}, ${s.expiresAt}, ${s.userAgent}, ${s.ip})
+      select ${users.id}, now() + make_interval(secs => ${lifetime}), ${client.userAgent?.slice(0, USER_AGENT_KEPT) ?? null}, ${client.address}
       from ${users}
       where ${users.id} = ${user.id} and ${users.hashedPassword} = ${verifiedHash} and ${users.isActive}
       for share
@@ -197,12 +205,35 @@ export async function rotateRefreshToken(presented: string): Promise<RefreshResu
   });
 }
 
-/** Revokes one session of a user (logout). */
-export async function revokeSession(userId: string, sessionId: string): Promise<void> {
-  await getDb()
+export type LiveSession = Pick<typeof sessions.$inferSelect, 'id' | 'createdAt' | 'lastUsedAt' | 'expiresAt' | 'userAgent' | 'ip'>;
+
+/** The user's live sessions, newest first (GET /auth/sessions). */
+export async function listLiveSessions(userId: string): Promise<LiveSession[]> {
+  return getDb()
+    .select({
+      id: sessions.id,
+      createdAt: sessions.createdAt,
+      lastUsedAt: sessions.lastUsedAt,
+      expiresAt: sessions.expiresAt,
+      userAgent: sessions.userAgent,
+      ip: sessions.ip,
+    })
+    .from(sessions)
+    .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt), gt(sessions.expiresAt, sql`now()`)))
+    .orderBy(desc(sessions.createdAt), desc(sessions.id));
+}
+
+/**
+ * Ends one live session of a user (logout, DELETE /auth/sessions/{id}); false when the user has no
+ * live session with that id (someone else's, ended, unknown): the caller cannot tell which.
+ */
+export async function revokeSession(userId: string, sessionId: string): Promise<boolean> {
+  const ended = await getDb()
     .update(sessions)
     .set({ revokedAt: sql`now()` })
-    .where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId), isNull(sessions.revokedAt)));
+    .where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId), isNull(sessions.revokedAt), gt(sessions.expiresAt, sql`now()`)))
+    .returning({ id: sessions.id });
+  return ended.length > 0;
 }
 
 /**

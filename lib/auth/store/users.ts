@@ -1,4 +1,4 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, sql, type SQL } from 'drizzle-orm';
 import { getDb } from '../../db';
 import { isUniqueViolation } from '../../db/errors';
 import { readWithRetry } from '../../db/read-retry';
@@ -117,20 +117,48 @@ export async function upgradePasswordHash(id: string, verifiedHash: string, upgr
 }
 
 /**
- * The new hash and every password attempt counted against the account forgotten, from every address
- * (the password guessed at is gone), then every session of the user but `keep` revoked, in one
- * transaction. The revocation is a statement of its own, started once the update holds the user's
- * row: it sees every session a login committed before that (a login waits for the row and then sees
- * the new hash: startLoginSession), so no login racing the change keeps a session.
+ * SQL: the first statement of every password write, the one that takes the user's row: the new hash,
+ * stored only if `expectedHash` (the hash the caller verified or read) is still the stored one. Of two
+ * writes that raced, the second finds the first's hash and changes nothing (compare-and-set).
  */
-export async function changePassword(user: { id: string; email: string }, hashedPassword: string, keep: string): Promise<void> {
-  await getDb().transaction(async (tx) => {
-    await tx.execute(sql`
-      with forgotten as (
-        delete from ${rateLimits} where ${loginCountersOf(user.email)}
-      )
-      update ${users} set ${sql.identifier(users.hashedPassword.name)} = ${hashedPassword} where ${users.id} = ${user.id}`);
-    await revokeAllSessions(user.id, { keep, db: tx });
+function setHashIfStill(userId: string, expectedHash: string, hashedPassword: string): SQL {
+  return sql`update ${users} set ${sql.identifier(users.hashedPassword.name)} = ${hashedPassword}
+    where ${users.id} = ${userId} and ${users.hashedPassword} = ${expectedHash} returning ${users.id} as id`;
+}
+
+/**
+ * After a password write, in its transaction: the account's reset links voided (a link sent before the
+ * change must not set a password after it), every password attempt counted against it forgotten (the
+ * password guessed at is gone), then every session revoked. Statements of their own, after the one that
+ * took the user's row: every password write takes the row first and the link rows after, so two of them
+ * never wait for each other in opposite orders; and the revocation sees every session a racing login
+ * committed (a login waits for the row and then sees the new hash: startLoginSession).
+ */
+async function afterPasswordWrite(tx: Transaction, user: { id: string; email: string }, keep?: string): Promise<void> {
+  await tx.execute(sql`
+    with voided as (${voidTokensOf(sql`select ${user.id}::uuid`, 'password_reset')})
+    delete from ${rateLimits} where ${loginCountersOf(user.email)}`);
+  await revokeAllSessions(user.id, { keep, db: tx });
+}
+
+type Transaction = Parameters<Parameters<ReturnType<typeof getDb>['transaction']>[0]>[0];
+
+/**
+ * The owner's new password, in one transaction, only if `verifiedHash` (the hash their current
+ * password was checked against) is still the stored one; then as afterPasswordWrite, every session
+ * but `keep` revoked. False when another password write landed first: nothing changed.
+ */
+export async function changePassword(
+  user: { id: string; email: string },
+  hashedPassword: string,
+  verifiedHash: string,
+  keep: string,
+): Promise<boolean> {
+  return getDb().transaction(async (tx) => {
+    const { rows } = await tx.execute(setHashIfStill(user.id, verifiedHash, hashedPassword));
+    if (rows.length === 0) return false;
+    await afterPasswordWrite(tx, user, keep);
+    return true;
   });
 }
 
@@ -143,8 +171,8 @@ export async function listUsers(): Promise<PublicUser[]> {
  * Activates or deactivates the account with this email (any case); returns it as it was before the
  * change (so a caller can tell "already inactive"), or undefined when no account has this email.
  * A deactivated user can no longer log in (403) and their access tokens stop working at once
- * (requireUser reads is_active on every request); their sessions are revoked in the same transaction,
- * so that no refresh token can mint a new access token even after reactivation.
+ * (requireUser reads is_active on every request); their sessions are revoked and their reset links
+ * voided in the same transaction, so that no refresh token and no link works even after reactivation.
  */
 export async function setUserActive(email: string, active: boolean): Promise<PublicUser | undefined> {
   const user = await findUserByEmail(email.trim());
@@ -152,9 +180,11 @@ export async function setUserActive(email: string, active: boolean): Promise<Pub
   if (active) {
     if (!user.isActive) await getDb().update(users).set({ isActive: true }).where(eq(users.id, user.id));
   } else {
-    // Two statements, as changePassword: the revocation starts once the update holds the user's row.
+    // The user's row first, then its reset links (voided: reactivation must not bring them back) and
+    // its sessions, as every password write does (afterPasswordWrite).
     await getDb().transaction(async (tx) => {
       await tx.execute(sql`update ${users} set ${sql.identifier(users.isActive.name)} = false where ${users.id} = ${user.id}`);
+      await tx.execute(voidTokensOf(sql`select ${user.id}::uuid`, 'password_reset'));
       await revokeAllSessions(user.id, { db: tx });
     });
   }
@@ -162,12 +192,14 @@ export async function setUserActive(email: string, active: boolean): Promise<Pub
 }
 
 /**
- * A password reset, in one transaction: the token is spent (the conditional update: of two resets with
- * one token, exactly one gets a row), and only if it was: the new hash stored, the email marked
- * verified (the link proved the owner reads it), the account's other reset links voided and its
- * counted login attempts forgotten and this client remembered as the account's (known-clients.ts); then every session revoked (a statement of its own: see
- * revokeAllSessions in sessions.ts). Returns the account, or undefined when the
- * token was not live (used meanwhile, expired, superseded, deactivated account).
+ * A password reset, in one transaction. The user's row is taken first, as every password write takes
+ * it (afterPasswordWrite): a change, set-password or deactivation that landed first has voided the
+ * link by then. Then the token is spent (the conditional update: of two resets with one token, exactly
+ * one gets a row), and only if it was: the new hash stored, the email marked verified (the link proved
+ * the owner reads it), the account's other reset links voided and its counted login attempts
+ * forgotten, and this client remembered as the account's (known-clients.ts); then every session revoked (a statement of its own: see revokeAllSessions in
+ * sessions.ts). Returns the account, or undefined when the token was not live (used meanwhile,
+ * expired, superseded, voided, deactivated account).
  */
 export async function resetPasswordWithToken(
   token: string,
@@ -176,6 +208,7 @@ export async function resetPasswordWithToken(
   client: { address: string; deviceToken: string },
 ): Promise<{ id: string; email: string } | undefined> {
   return getDb().transaction(async (tx) => {
+    await tx.execute(sql`select 1 from ${users} where ${users.id} = ${account.userId} for update`);
     const { rows } = await tx.execute<{ id: string; email: string }>(sql`
       with spent as (${spendToken(token, 'password_reset')}),
       changed as (
@@ -219,29 +252,35 @@ export async function markEmailVerified(email: string): Promise<PublicUser | und
 }
 
 /**
- * The admin's new password (npm run users -- set-password): the hash stored, reset links voided,
- * counted login attempts forgotten, then every session revoked.
+ * The admin's new password (npm run users -- set-password), only if `readHash` (the hash the command
+ * read when it found the account) is still the stored one: a reset or a change that landed meanwhile
+ * is not undone. Then reset links voided, counted login attempts forgotten, every session revoked
+ * (afterPasswordWrite). False when another password write landed first: nothing changed.
  */
-export async function setPasswordAndEndSessions(user: { id: string; email: string }, hashedPassword: string): Promise<void> {
-  await getDb().transaction(async (tx) => {
-    await tx.execute(sql`
-      with changed as (
-        update ${users} set ${sql.identifier(users.hashedPassword.name)} = ${hashedPassword} where ${users.id} = ${user.id}
-      ), voided as (${voidTokensOf(sql`select ${user.id}::uuid`, 'password_reset')})
-      delete from ${rateLimits} where ${loginCountersOf(user.email)}`);
-    await revokeAllSessions(user.id, { db: tx });
+export async function setPasswordAndEndSessions(user: { id: string; email: string }, hashedPassword: string, readHash: string): Promise<boolean> {
+  return getDb().transaction(async (tx) => {
+    const { rows } = await tx.execute(setHashIfStill(user.id, readHash, hashedPassword));
+    if (rows.length === 0) return false;
+    await afterPasswordWrite(tx, user);
+    return true;
   });
 }
 
 /**
  * Deletes an account and everything of it, in one statement: sessions, refresh tokens and email links
- * go with the user (ON DELETE CASCADE), its rate-limit rows are deleted alongside. True when it existed.
+ * go with the user (ON DELETE CASCADE), its rate-limit rows are deleted alongside. With `verifiedHash`
+ * (the owner's own deletion), only if that is still the stored hash: a password write that landed after
+ * the check wins. True when it was deleted.
  */
-export async function deleteUser(user: { id: string; email: string }): Promise<boolean> {
+export async function deleteUser(user: { id: string; email: string }, verifiedHash?: string): Promise<boolean> {
   const { rows } = await getDb().execute<{ id: string }>(sql`
-    with forgotten as (
-      delete from ${rateLimits} where ${accountCountersOf(user)}
+    with deleted as (
+      delete from ${users}
+      where ${users.id} = ${user.id} ${verifiedHash === undefined ? sql`` : sql`and ${users.hashedPassword} = ${verifiedHash}`}
+      returning ${users.id} as id
+    ), forgotten as (
+      delete from ${rateLimits} where ${accountCountersOf(user)} and exists (select from deleted)
     )
-    delete from ${users} where ${users.id} = ${user.id} returning ${users.id} as id`);
+    select id from deleted`);
   return rows.length === 1;
 }

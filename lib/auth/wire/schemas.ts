@@ -121,6 +121,22 @@ export const userResponse = z.object({
   created_at: z.iso.datetime({ offset: true }),
 });
 
+/** DELETE /auth/sessions/{id}: the path parameter. */
+export const sessionId = z.uuid({ error: 'Must be a session id (a UUID, as GET /auth/sessions lists them).' }).describe('A session id from GET /auth/sessions.');
+
+/** One entry of GET /auth/sessions. */
+export const sessionResponse = z.object({
+  id: z.uuid().describe("The session's id: the `sid` claim of its access tokens."),
+  created_at: z.iso.datetime({ offset: true }).describe('When the login happened.'),
+  last_used_at: z.iso.datetime({ offset: true }).describe('The last login or refresh in this session.'),
+  expires_at: z.iso.datetime({ offset: true }).describe('When it ends unless refreshed (never past SESSION_MAX_AGE from its login).'),
+  current: z.boolean().describe('True for the session of the access token sent.'),
+  user_agent: z.string().max(200).nullable().describe('The User-Agent of the login, cut to 200 characters.'),
+  ip: z.string().nullable().describe('The client address of the login, as the server saw it (the one its rate limits count).'),
+});
+
+export const sessionListResponse = z.array(sessionResponse).describe('Live sessions, newest first.');
+
 /** An accepted request whose outcome arrives by email. */
 export const messageResponse = z.object({
   message: z.string().describe('What happens next, for a person.'),

@@ -29,7 +29,7 @@ async function attempt(email: string, password: string) {
   const before = { ...bcryptStats(), comparesAtCost: compareCosts() };
   let outcome: string;
   try {
-    await logIn(email, password, '127.0.0.1');
+    await logIn(email, password, { address: '127.0.0.1' });
     outcome = 'ok';
   } catch (error) {
     if (!(error instanceof AuthFailure)) throw error;
