@@ -101,8 +101,10 @@ function withHeaders(response: Response, headers: Headers): Response {
 }
 
 async function readDeclaredBody(request: NextRequest, declared: NonNullable<Endpoint['body']>): Promise<unknown> {
-  // An optional body may be left out entirely (no Content-Type): validate an empty object then.
-  if (declared.optional && !request.headers.has('content-type')) return validate(schemas[declared.json], {});
+  // An optional body may be left out entirely (no Content-Type, or no bytes): validate an empty object then.
+  if (declared.optional && (!request.headers.has('content-type') || request.headers.get('content-length') === '0')) {
+    return validate(schemas[declared.json], {});
+  }
   const raw = await readBody(request, { form: declared.form !== undefined });
   const schema = declared.form && isForm(request) ? schemas[declared.form] : schemas[declared.json];
   return validate(schema, raw);
