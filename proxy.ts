@@ -1,9 +1,10 @@
 import { NextResponse, type NextRequest } from 'next/server';
-import { needsUser } from '@/lib/api/guarded-paths';
+import { guardOf } from '@/lib/api/guarded-paths';
 import { requireToken } from '@/lib/auth/flows/guard';
 import { requireDeclaredLength } from '@/lib/http/body';
 import { withCors } from '@/lib/http/cors';
 import { toErrorResponse } from '@/lib/http/error-response';
+import { hasRefreshCookie } from '@/lib/http/refresh-cookie';
 
 /**
  * The guard in front of the endpoints declared with `auth: 'user'` (lib/api/endpoints.ts): a request
@@ -18,9 +19,13 @@ import { toErrorResponse } from '@/lib/http/error-response';
  */
 export async function proxy(request: NextRequest): Promise<Response> {
   // CORS preflights carry no credentials by design; the route answers them.
-  if (request.method === 'OPTIONS' || !needsUser(request.nextUrl.pathname)) return NextResponse.next();
+  const guard = guardOf(request.nextUrl.pathname);
+  if (request.method === 'OPTIONS' || guard === undefined) return NextResponse.next();
   try {
-    await requireToken(request);
+    // Logout may be authenticated by the refresh cookie instead: its handler checks the cookie and
+    // the origin (lib/http/refresh-cookie.ts), which needs the database.
+    const byCookie = guard === 'user-or-refresh-cookie' && !request.headers.has('authorization') && hasRefreshCookie(request);
+    if (!byCookie) await requireToken(request);
     // Next.js cuts this request's body at its cap (next.config.ts) before the route reads it; refuse
     // a body whose cut the route could not see.
     requireDeclaredLength(request);

@@ -68,9 +68,11 @@ export type Endpoint = {
   path: string;
   /**
    * 'user': needs `Authorization: Bearer <access token>` of a live session; the handler receives the
-   * user. proxy.ts guards exactly these paths; 401 is documented for them.
+   * user. 'user-or-refresh-cookie': the same, or, without an Authorization header, the refresh cookie
+   * (lib/http/refresh-cookie.ts: from an allowed origin only); the handler receives the session, if it
+   * is still live. proxy.ts guards exactly the paths with either; 401 is documented for them.
    */
-  auth?: 'user';
+  auth?: 'user' | 'user-or-refresh-cookie';
   tag: 'auth' | 'service';
   summary: string;
   /**
@@ -140,7 +142,8 @@ export const endpoints = {
     description:
       'JSON `{email, password, device_token?}`, or the OAuth2 password grant form (RFC 6749 section 4.3) with `username`. ' +
       'Send the `device_token` an earlier login (or reset) answered: a known device, or an address the account logged in from in the last 30 days, ' +
-      'is never held back by the cap on failed logins from elsewhere, only by its own back-off (LOGIN_FAILURES_BEFORE_BACKOFF free, then doubling).',
+      'is never held back by the cap on failed logins from elsewhere, only by its own back-off (LOGIN_FAILURES_BEFORE_BACKOFF free, then doubling). ' +
+      'A browser front end on an origin in CORS_ORIGINS may add `"refresh_cookie": true`: the refresh token then comes as an httpOnly cookie, not in the body (403 `origin_not_allowed` from any other origin).',
     body: { json: 'LoginRequest', form: 'LoginForm' },
     ok: { status: 200, description: 'An access token and a refresh token, in a new session, and the device token to keep.', schema: 'LoginToken' },
     errors: [401, 403, 429, 503],
@@ -151,18 +154,21 @@ export const endpoints = {
     description:
       'The presented refresh token is spent. Presented again within REFRESH_REUSE_GRACE of its use (a second tab, a lost answer), ' +
       'it gets the same new refresh token back, with a fresh access token; later, it revokes the session (401 `invalid_grant`). ' +
-      'No refresh moves a session past SESSION_MAX_AGE from its login. JSON `{refresh_token}` or the OAuth2 form with `grant_type=refresh_token` (RFC 6749 section 6).',
-    body: { json: 'RefreshRequest', form: 'RefreshForm' },
+      'No refresh moves a session past SESSION_MAX_AGE from its login. JSON `{refresh_token}` or the OAuth2 form with `grant_type=refresh_token` (RFC 6749 section 6). ' +
+      'Without a refresh token in the body, the refresh cookie is used (same rules), and the new one comes back as the cookie.',
+    body: { json: 'RefreshRequest', form: 'RefreshForm', optional: true },
     ok: { status: 200, description: 'A new pair in the same session.', schema: 'Token' },
-    errors: [401, 429, 503],
+    errors: [401, { status: 403, description: '`origin_not_allowed`: the refresh cookie was sent from an origin not in CORS_ORIGINS, or from another site.', schema: 'Error' }, 429, 503],
   }),
   logout: endpoint({
-    method: 'POST', path: '/auth/logout', tag: 'auth', auth: 'user',
+    method: 'POST', path: '/auth/logout', tag: 'auth', auth: 'user-or-refresh-cookie',
     summary: 'End this session, or every session of the user',
-    description: 'The body is optional; `{"scope":"all"}` ends every session of the user.',
+    description:
+      'With a bearer token, or (a browser, without an Authorization header) the refresh cookie: the session of either ends, and the cookie is cleared. ' +
+      'The body is optional; `{"scope":"all"}` ends every session of the user.',
     body: { json: 'LogoutRequest', optional: true },
-    ok: { status: 204, description: 'The session (or all of them) is revoked.' },
-    errors: [503],
+    ok: { status: 204, description: 'The session (or all of them) is revoked; the refresh cookie is cleared.' },
+    errors: [{ status: 403, description: '`origin_not_allowed`: the refresh cookie was sent from an origin not in CORS_ORIGINS, or from another site.', schema: 'Error' }, 503],
   }),
   changePassword: endpoint({
     method: 'POST', path: '/auth/password', tag: 'auth', auth: 'user',

@@ -2,8 +2,9 @@ import { config } from '../config';
 
 /**
  * CORS is off unless CORS_ORIGINS lists the browser origins allowed to call this API (comma-separated,
- * exact matches, e.g. "https://app.example.com,http://localhost:5173"). Tokens travel in the
- * Authorization header, not cookies, so credentials mode is never enabled.
+ * exact matches, e.g. "https://app.example.com,http://localhost:5173"). Those origins, and only those,
+ * get credentials mode (`fetch(..., { credentials: 'include' })`), for the refresh cookie
+ * (lib/http/refresh-cookie.ts); never `*`, and always `Vary: Origin`.
  */
 const allowedOrigins = () => config().http.corsOrigins;
 
@@ -19,6 +20,7 @@ export function withCors(request: Request, response: Response): Response {
   const origin = allowedOrigin(request);
   if (origin) {
     response.headers.set('Access-Control-Allow-Origin', origin);
+    response.headers.set('Access-Control-Allow-Credentials', 'true');
     response.headers.set('Access-Control-Expose-Headers', 'WWW-Authenticate, Retry-After');
   }
   return response;

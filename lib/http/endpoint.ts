@@ -17,8 +17,11 @@ import type { NextRequest } from 'next/server';
 import { z } from 'zod';
 import { schemas, type Endpoint, type Method, type SchemaName } from '../api/endpoints';
 import { requireUser, type Authenticated } from '../auth/flows/guard';
+import { sessionOfRefreshToken } from '../auth/store/sessions';
 import { isForm, readBody } from './body';
 import { preflight, withCors } from './cors';
+import { hasRefreshCookie, refreshCookieOf, requireCookieOrigin } from './refresh-cookie';
+import { asksForRefreshCookie } from './token-pair';
 import { methodNotAllowed } from './errors';
 import { errorResponse, json, noContent, SECURITY_HEADERS } from './respond';
 import { toErrorResponse } from './error-response';
@@ -26,7 +29,16 @@ import { validate } from './validate';
 
 type Output<N> = N extends SchemaName ? z.output<(typeof schemas)[N]> : never;
 type BodyOf<E extends Endpoint> = E['body'] extends { json: infer J; form?: infer F } ? Output<J> | Output<F> : undefined;
-type UserOf<E extends Endpoint> = E['auth'] extends 'user' ? Authenticated : { user?: undefined; sessionId?: undefined };
+/**
+ * 'user-or-refresh-cookie': the session the bearer token or the refresh cookie belongs to; undefined
+ * when the cookie's session has ended already (a bearer token of an ended session is a 401).
+ */
+export type SessionAuthenticated = { via: 'bearer' | 'refresh-cookie'; session: { userId: string; sessionId: string } | undefined };
+type UserOf<E extends Endpoint> = E['auth'] extends 'user'
+  ? Authenticated
+  : E['auth'] extends 'user-or-refresh-cookie'
+    ? SessionAuthenticated & { user?: undefined; sessionId?: undefined }
+    : { user?: undefined; sessionId?: undefined };
 type ParamsOf<E extends Endpoint> = E['params'] extends Record<string, z.ZodType> ? { [K in keyof E['params']]: z.output<E['params'][K]> } : undefined;
 
 /** What the success answer carries: the `ok.schema` shape, nothing for 204, any JSON without a schema. */
@@ -70,9 +82,11 @@ export function on<const E extends Endpoint>(endpoint: E, handler: Handler<E>): 
   const paramsSchema = endpoint.params ? z.strictObject(endpoint.params) : undefined;
   const run: RouteHandler = async (request, context) => {
     try {
-      const auth = endpoint.auth === 'user' ? await requireUser(request) : {};
+      const auth = await authenticate(endpoint, request);
       const params = paramsSchema ? validate(paramsSchema, await context.params) : undefined;
       const body = endpoint.body ? await readDeclaredBody(request, endpoint.body) : undefined;
+      // A request that asks for the refresh cookie passes the cookie's CSRF check before anything runs.
+      if (asksForRefreshCookie(body)) requireCookieOrigin(request);
       const headers = new Headers();
       const result: unknown = await handler({ request, body, params, headers, ...auth } as Context<E>);
       return withCors(request, withHeaders(answer(endpoint, result), headers));
@@ -81,6 +95,17 @@ export function on<const E extends Endpoint>(endpoint: E, handler: Handler<E>): 
     }
   };
   return { endpoint, run };
+}
+
+async function authenticate(endpoint: Endpoint, request: NextRequest): Promise<Authenticated | SessionAuthenticated | object> {
+  if (endpoint.auth === 'user') return requireUser(request);
+  if (endpoint.auth !== 'user-or-refresh-cookie') return {};
+  // The bearer token when there is an Authorization header (or no cookie: then its 401), else the cookie.
+  if (request.headers.has('authorization') || !hasRefreshCookie(request)) {
+    const { user, sessionId } = await requireUser(request);
+    return { via: 'bearer', session: { userId: user.id, sessionId } };
+  }
+  return { via: 'refresh-cookie', session: await sessionOfRefreshToken(refreshCookieOf(request)!) };
 }
 
 function answer(endpoint: Endpoint, result: unknown): Response {

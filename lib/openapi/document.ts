@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import pkg from '../../package.json';
 import { MAX_BODY_BYTES } from '../http/body';
+import { REFRESH_COOKIE } from '../http/refresh-cookie';
 import { allEndpoints, schemas, type Endpoint, type SchemaName } from '../api/endpoints';
 
 const ERROR_DESCRIPTIONS: Record<number, string> = {
@@ -58,7 +59,7 @@ function describeParameters(op: Endpoint): Record<string, unknown>[] {
 }
 
 function describeOperation(op: Endpoint): Record<string, unknown> {
-  const errors = [...(op.errors ?? []), ...(op.body ? BODY_ERRORS : op.params ? [422] : []), ...(op.auth === 'user' ? [401] : []), ...(op.body && op.auth === 'user' ? GUARDED_BODY_ERRORS : []), 500].map((e) =>
+  const errors = [...(op.errors ?? []), ...(op.body ? BODY_ERRORS : op.params ? [422] : []), ...(op.auth ? [401] : []), ...(op.body && op.auth ? GUARDED_BODY_ERRORS : []), 500].map((e) =>
     typeof e === 'number' ? { status: e, description: ERROR_DESCRIPTIONS[e] ?? 'An error.', schema: 'Error' as const } : e,
   );
   const responses: Record<string, unknown> = {
@@ -78,7 +79,7 @@ function describeOperation(op: Endpoint): Record<string, unknown> {
     tags: [op.tag],
     summary: op.summary,
     ...(op.description ? { description: op.description } : {}),
-    ...(op.auth === 'user' ? { security: [{ bearerAuth: [] }] } : {}),
+    ...(op.auth ? { security: op.auth === 'user' ? [{ bearerAuth: [] }] : [{ bearerAuth: [] }, { refreshCookie: [] }] } : {}),
     ...(op.params ? { parameters: describeParameters(op) } : {}),
     ...(op.body ? { requestBody: { required: !op.body.optional, content } } : {}),
     responses,
@@ -115,6 +116,12 @@ function buildDocument(): Record<string, unknown> {
           scheme: 'bearer',
           bearerFormat: 'JWT',
           description: 'An access token from POST /auth/login (JWT; HS256, or EdDSA/ES256 with keys at /.well-known/jwks.json).',
+        },
+        refreshCookie: {
+          type: 'apiKey',
+          in: 'cookie',
+          name: REFRESH_COOKIE,
+          description: 'The httpOnly refresh cookie a login with `"refresh_cookie": true` set (browsers on an origin in CORS_ORIGINS only).',
         },
       },
     },

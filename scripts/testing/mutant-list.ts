@@ -30,6 +30,8 @@ const LOGIC_SPEC = 'tests/endpoints/login/logic.spec.ts';
 const REFRESH_SPEC = 'tests/endpoints/refresh/refresh.spec.ts';
 const RATE_LIMIT = 'lib/auth/limits/password-backoff.ts';
 const RATE_LIMIT_SPEC = 'tests/across/rate-limits.spec.ts';
+const COOKIE = 'lib/http/refresh-cookie.ts';
+const COOKIE_SPEC = 'tests/across/refresh-cookie.spec.ts';
 const USERS = 'lib/auth/store/users.ts';
 const PASSWORD_RACES_SPEC = 'tests/endpoints/password/races.spec.ts';
 const KNOWN_CLIENTS = 'lib/auth/store/known-clients.ts';
@@ -166,19 +168,19 @@ export const MUTANTS: Mutant[] = [
   {
     name: 'proxy-lets-tokenless-through',
     description: 'proxy.ts passes requests that carry no Authorization header',
-    edits: [{ file: 'proxy.ts', from: '    await requireToken(request);\n', to: "    if (request.headers.has('authorization')) await requireToken(request);\n" }],
+    edits: [{ file: 'proxy.ts', from: '    if (!byCookie) await requireToken(request);\n', to: "    if (!byCookie && request.headers.has('authorization')) await requireToken(request);\n" }],
     specs: [PROXY_SPEC],
   },
   {
     name: 'proxy-passes-everything',
     description: 'proxy.ts guards nothing (as if it were removed)',
-    edits: [{ file: 'proxy.ts', from: "  if (request.method === 'OPTIONS' || !needsUser(request.nextUrl.pathname)) return NextResponse.next();", to: '  if (request.method) return NextResponse.next();' }],
+    edits: [{ file: 'proxy.ts', from: "  if (request.method === 'OPTIONS' || guard === undefined) return NextResponse.next();", to: '  if (request.method) return NextResponse.next();' }],
     specs: [PROXY_SPEC],
   },
   {
     name: 'proxy-skips-parameter-paths',
     description: 'the guard table leaves out the protected paths with parameters (/auth/sessions/{id})',
-    edits: [{ file: 'lib/api/guarded-paths.ts', from: '  patterns.push(new RegExp(`^${source}$`));', to: '  void source;' }],
+    edits: [{ file: 'lib/api/guarded-paths.ts', from: '  patterns.push({ pattern: new RegExp(`^${source}$`), guard: auth });', to: '  void source;' }],
     specs: [PROXY_SPEC, 'tests/unit/endpoints.spec.ts'],
   },
 
@@ -402,6 +404,37 @@ export const MUTANTS: Mutant[] = [
     description: 'every new client address gets rows of its own, however full the table (millions of IPv6 /64s)',
     edits: [{ file: RATE_LIMIT, from: '    if (key.overflow === key.own) return', to: '    if (key) return' }],
     specs: ['tests/across/rate-limit-table.spec.ts'],
+  },
+  // The refresh cookie (lib/http/refresh-cookie.ts, lib/http/endpoint.ts)
+  {
+    name: 'cookie-any-origin',
+    description: 'the refresh cookie is accepted from any Origin, or none (CSRF)',
+    edits: [{ file: COOKIE, from: '  if (!origin || !allowed.includes(origin)) {', to: '  if (allowed.length === 0) {' }],
+    specs: [COOKIE_SPEC],
+  },
+  {
+    name: 'cookie-cross-site',
+    description: 'Sec-Fetch-Site is ignored: a listed origin of another site may use the cookie',
+    edits: [{ file: COOKIE, from: "  if (site !== null && site !== 'same-origin' && site !== 'same-site') {", to: '  if (site === null && site !== null) {' }],
+    specs: [COOKIE_SPEC],
+  },
+  {
+    name: 'cookie-login-unchecked',
+    description: 'a login asking for the cookie is not held to the allowed origins (login CSRF)',
+    edits: [{ file: 'lib/http/endpoint.ts', from: '      if (asksForRefreshCookie(body)) requireCookieOrigin(request);\n', to: '' }],
+    specs: [COOKIE_SPEC],
+  },
+  {
+    name: 'cookie-not-httponly',
+    description: 'page scripts can read the refresh cookie',
+    edits: [{ file: COOKIE, from: 'const ATTRIBUTES = `Path=${REFRESH_COOKIE_PATH}; HttpOnly; Secure; SameSite=Strict`;', to: 'const ATTRIBUTES = `Path=${REFRESH_COOKIE_PATH}; Secure; SameSite=Strict`;' }],
+    specs: [COOKIE_SPEC, 'tests/browser/refresh-cookie.spec.ts'],
+  },
+  {
+    name: 'cors-any-origin-with-credentials',
+    description: 'CORS grants credentials to any Origin',
+    edits: [{ file: 'lib/http/cors.ts', from: "  return origin && allowedOrigins().includes(origin) ? origin : undefined;", to: '  return origin ?? undefined;' }],
+    specs: [COOKIE_SPEC],
   },
 
   // Bodies (lib/http/body.ts, next.config.ts)

@@ -87,14 +87,17 @@ test.describe('GET /openapi.json', () => {
     expect(document.paths['/auth/login']!.post!.security).toBeUndefined();
   });
 
-  test('declares the bearer security scheme and the error shape on every operation', async ({ api }) => {
+  test('declares the bearer and refresh-cookie security schemes and the error shape on every operation', async ({ api }) => {
     const document = (await (await api.get('/openapi.json')).json()) as {
       paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: { $ref?: string } }> }> }>>;
       components: { securitySchemes: Record<string, unknown> };
     };
     expect(document.components.securitySchemes).toEqual({
       bearerAuth: expect.objectContaining({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }),
+      refreshCookie: expect.objectContaining({ type: 'apiKey', in: 'cookie', name: '__Secure-refresh_token' }),
     });
+    // Logout takes either; nothing else takes the cookie.
+    expect((document.paths['/auth/logout']!.post as unknown as { security: unknown }).security).toEqual([{ bearerAuth: [] }, { refreshCookie: [] }]);
     for (const [route, item] of Object.entries(document.paths)) {
       for (const [method, operation] of Object.entries(item)) {
         const error = operation.responses['500']?.content?.['application/json']?.schema;

@@ -1,6 +1,6 @@
 /**
  * proxy.ts, tested on its own, on every path it must guard: the paths of the endpoints declared with
- * auth: 'user' (lib/api/endpoints.ts), so that a new protected endpoint is covered without a new test.
+ * auth (lib/api/endpoints.ts; logout's refresh-cookie alternative: tests/endpoints/logout/cookie.spec.ts), so that a new protected endpoint is covered without a new test.
  *
  * Its 401 and the handler's say the same, so each test asks where the handler would say something else:
  * a method the path does not declare. Past the proxy, the route answers that with 405 (the control,
@@ -16,7 +16,7 @@ const METHODS: Method[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
 const guarded = new Map<string, Method[]>();
-for (const endpoint of allEndpoints.filter((e) => e.auth === 'user')) {
+for (const endpoint of allEndpoints.filter((e) => e.auth !== undefined)) {
   guarded.set(endpoint.path, [...(guarded.get(endpoint.path) ?? []), endpoint.method]);
 }
 

@@ -41,21 +41,23 @@ const EXPECTED_STATEMENTS = {
   'GET /auth/sessions': 2, // the user and session + the live sessions
   'DELETE /auth/sessions/{id}': 2, // the user and session + revoke (returning whether it was live)
   'DELETE /auth/sessions/{id} (malformed id)': 1, // the user and session; the id is refused before any query
-  // the user and session + limit and count (as login) + the current hash + one transaction: BEGIN, new
-  // hash and count forgotten, other sessions revoked, COMMIT. The revocation is a statement of its own so
-  // that it starts after the update holds the user's row and sees a racing login's session (one statement
-  // has one snapshot, taken before that: tests/endpoints/login/races.spec.ts).
-  'POST /auth/password': 7,
+  // the user and session + limit and count (as login) + the current hash + one transaction: BEGIN, the
+  // new hash if the checked one is still stored (this takes the user's row), reset links voided and
+  // counts forgotten, other sessions revoked, COMMIT. Statements of their own, after the one that holds
+  // the user's row: the links are taken after it (no deadlock with a reset), and the revocation sees a
+  // racing login's session (one statement has one snapshot: tests/endpoints/login/races.spec.ts).
+  'POST /auth/password': 8,
   'GET /': 0,
   // the address limit + the email's limits (per address, and the ceiling unless the address is known: one
   // statement) + one statement that finds an active account and stores its new link in the place of the
   // unused one: the same statements whether or not the account exists
   'POST /auth/password/forgot': 3,
   'POST /auth/password/forgot (unknown email)': 3,
-  // read the live link (a dead one costs no hashing) + one transaction: BEGIN, spend it, store the hash,
-  // verify, void other links and forget the login counter (one statement), then revoke every session (a
-  // statement of its own, as for a password change), COMMIT
-  'POST /auth/password/reset': 5,
+  // read the live link (a dead one costs no hashing) + one transaction: BEGIN, take the user's row (every
+  // password write takes it before the link rows: no deadlock with a change), spend the link, store the
+  // hash, verify, void other links and forget the login counter (one statement), then revoke every
+  // session (a statement of its own, as for a password change), COMMIT
+  'POST /auth/password/reset': 6,
   'POST /auth/password/reset (used token)': 1,
   'POST /auth/password/reset (malformed token)': 0,
   'POST /auth/email/verify': 1, // spend the link and mark the email verified, in one statement

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { expect, test } from '@playwright/test';
 import { allEndpoints } from '../../lib/api/endpoints';
-import { needsUser } from '../../lib/api/guarded-paths';
+import { guardOf, needsUser } from '../../lib/api/guarded-paths';
 
 /** A concrete request path for a declared one: each {parameter} filled with a sample value. */
 const sample = (path: string) => path.replace(/\{\w+\}/g, '0b9c1c1e-4a6f-4a55-9d3c-1f1f2b2b3c3c');
@@ -10,22 +10,26 @@ test('proxy.ts covers all of /auth, and every endpoint that needs a user lives u
   // Read as text: Next.js reads the matcher statically from the source, and so does this test.
   const matcher = /matcher:\s*\[([^\]]*)\]/.exec(fs.readFileSync('proxy.ts', 'utf8'))?.[1] ?? '';
   expect([...matcher.matchAll(/'([^']+)'/g)].map((m) => m[1])).toEqual(['/auth/:path*']);
-  for (const endpoint of allEndpoints.filter((e) => e.auth === 'user')) {
+  for (const endpoint of allEndpoints.filter((e) => e.auth !== undefined)) {
     expect(endpoint.path, `${endpoint.method} ${endpoint.path}`).toMatch(/^\/auth\//);
   }
 });
 
-test('the proxy guards exactly the paths of the endpoints declared with auth: "user", as Next.js routes them', () => {
-  const guarded = allEndpoints.filter((e) => e.auth === 'user');
-  expect(guarded.map((e) => e.path)).toEqual(expect.arrayContaining(['/auth/me', '/auth/sessions/{id}']));
-  for (const { method, path } of guarded) {
+test('the proxy guards exactly the paths of the endpoints declared with auth, as Next.js routes them', () => {
+  const guarded = allEndpoints.filter((e) => e.auth !== undefined);
+  expect(guarded.map((e) => e.path)).toEqual(expect.arrayContaining(['/auth/me', '/auth/sessions/{id}', '/auth/logout']));
+  for (const { method, path, auth } of guarded) {
     const url = sample(path);
     expect(needsUser(url), `${method} ${path}`).toBe(true);
+    // Logout alone may be authenticated by the refresh cookie; every other guarded path needs a token.
+    expect(guardOf(url), `${method} ${path}`).toBe(auth);
     // The spellings Next.js routes to the same handler: a trailing slash, percent-encoded letters.
     expect(needsUser(`${url}/`), `${url}/`).toBe(true);
     expect(needsUser(url.replace(/[a-z]$/, (c) => `%${c.charCodeAt(0).toString(16)}`)), `${url} encoded`).toBe(true);
   }
-  for (const { method, path } of allEndpoints.filter((e) => e.auth !== 'user')) {
+  expect(guardOf('/auth/logout')).toBe('user-or-refresh-cookie');
+  expect(guardOf('/auth/me')).toBe('user');
+  for (const { method, path } of allEndpoints.filter((e) => e.auth === undefined)) {
     expect(needsUser(sample(path)), `${method} ${path}`).toBe(false);
   }
   // A parameter stands for one segment, not for a deeper path or none.
@@ -36,8 +40,8 @@ test('the proxy guards exactly the paths of the endpoints declared with auth: "u
 });
 
 test('no path is protected for one method and public for another (the proxy guards whole paths)', () => {
-  const protectedPaths = new Set(allEndpoints.filter((e) => e.auth === 'user').map((e) => e.path));
-  expect(allEndpoints.filter((e) => e.auth !== 'user' && protectedPaths.has(e.path)).map((e) => `${e.method} ${e.path}`)).toEqual([]);
+  const guards = new Map(allEndpoints.filter((e) => e.auth !== undefined).map((e) => [e.path, e.auth]));
+  expect(allEndpoints.filter((e) => guards.has(e.path) && e.auth !== guards.get(e.path)).map((e) => `${e.method} ${e.path}`)).toEqual([]);
 });
 
 test('every {parameter} of a path has a schema, and every declared parameter is in the path', () => {

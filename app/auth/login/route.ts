@@ -1,17 +1,21 @@
 import { endpoints } from '@/lib/api/endpoints';
 import { logIn } from '@/lib/auth/flows/login';
-import { tokenResponseBody } from '@/lib/auth/flows/token-response';
 import { clientAddress } from '@/lib/http/client-address';
 import { on, route } from '@/lib/http/endpoint';
+import { tokenPairAnswer } from '@/lib/http/token-pair';
 
-/** POST /auth/login {email, password, device_token?} (or the OAuth2 password form) -> 200 an access and a refresh token, and a device token. */
+/**
+ * POST /auth/login {email, password, device_token?, refresh_cookie?} (or the OAuth2 password form) ->
+ * 200 an access and a refresh token (the refresh token as an httpOnly cookie when refresh_cookie is
+ * true), and the device token to send with later logins.
+ */
 export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = route(
-  on(endpoints.login, async ({ body, request }) => {
+  on(endpoints.login, async ({ body, request, headers }) => {
     const session = await logIn(body.email, body.password, {
       address: clientAddress(request),
       userAgent: request.headers.get('user-agent'),
       deviceToken: body.device_token,
     });
-    return { ...(await tokenResponseBody(session.userId, session)), device_token: session.deviceToken };
+    return { ...(await tokenPairAnswer(headers, session.userId, session, { cookie: body.refresh_cookie })), device_token: session.deviceToken };
   }),
 );

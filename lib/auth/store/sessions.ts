@@ -205,6 +205,28 @@ export async function rotateRefreshToken(presented: string): Promise<RefreshResu
   });
 }
 
+/**
+ * The live session a refresh token (live or spent but still remembered) belongs to: logout with the
+ * refresh cookie. A spent one ends its session too, since ending is never what a thief wants.
+ */
+export async function sessionOfRefreshToken(token: string): Promise<{ userId: string; sessionId: string } | undefined> {
+  if (!REFRESH_TOKEN.test(token)) return undefined;
+  const maxAge = config().auth.sessionMaxAge;
+  const [found] = await getDb()
+    .select({ userId: sessions.userId, sessionId: sessions.id })
+    .from(refreshTokens)
+    .innerJoin(sessions, eq(sessions.id, refreshTokens.sessionId))
+    .where(
+      and(
+        eq(refreshTokens.tokenHash, sha256(token)),
+        isNull(sessions.revokedAt),
+        gt(sessions.expiresAt, sql`now()`),
+        gt(sql`${sessions.createdAt} + make_interval(secs => ${maxAge})`, sql`now()`),
+      ),
+    );
+  return found;
+}
+
 export type LiveSession = Pick<typeof sessions.$inferSelect, 'id' | 'createdAt' | 'lastUsedAt' | 'expiresAt' | 'userAgent' | 'ip'>;
 
 /** The user's live sessions, newest first (GET /auth/sessions). */

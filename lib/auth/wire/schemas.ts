@@ -42,6 +42,22 @@ const givenPassword = z
 
 export const registerRequest = z.strictObject({ email, password: newPassword });
 
+/**
+ * A browser front end's opt-in: the refresh token comes back as an httpOnly cookie instead of in the
+ * body (lib/http/refresh-cookie.ts). Only from an origin in CORS_ORIGINS.
+ */
+export const refreshCookieOptIn = z
+  .boolean({ error: 'refresh_cookie must be true or false.' })
+  .optional()
+  .meta({ description: 'true: set the refresh token as an httpOnly cookie (Path=/auth) instead of answering it in the body. For browser front ends on an origin in CORS_ORIGINS; 403 from any other.' });
+
+/** The same opt-in in a form: "true" or "false". */
+export const refreshCookieFormOptIn = z
+  .enum(['true', 'false'], { error: 'refresh_cookie must be "true" or "false".' })
+  .optional()
+  .transform((value) => value === 'true')
+  .meta({ description: 'As `refresh_cookie` in the JSON body.' });
+
 /** The device token a login (or reset) answered (lib/auth/store/known-clients.ts); an unknown or malformed one counts as none. */
 const deviceToken = z
   .string({ error: 'device_token must be the string a login answered.' })
@@ -49,7 +65,7 @@ const deviceToken = z
   .optional()
   .meta({ description: 'The `device_token` of an earlier login or reset on this device: its failed logins are then counted apart, never held back by guesses from elsewhere.' });
 
-export const loginRequest = z.strictObject({ email, password: givenPassword, device_token: deviceToken });
+export const loginRequest = z.strictObject({ email, password: givenPassword, device_token: deviceToken, refresh_cookie: refreshCookieOptIn });
 
 /** The OAuth2 password grant as a form (RFC 6749 section 4.3), as FastAPI's OAuth2PasswordRequestForm. */
 export const loginForm = z
@@ -61,10 +77,17 @@ export const loginForm = z
     client_id: z.string().optional(),
     client_secret: z.string().optional(),
     device_token: deviceToken,
+    refresh_cookie: refreshCookieFormOptIn,
   })
-  .transform(({ username, password, device_token }) => ({ email: username, password, device_token }));
+  .transform(({ username, password, device_token, refresh_cookie }) => ({ email: username, password, device_token, refresh_cookie }));
 
-const refreshToken = z.string({ error: 'Send the refresh token from login.' }).min(1, 'Send the refresh token from login.').max(512);
+/** Left out, the refresh cookie is used (a browser that logged in with `refresh_cookie`). */
+const refreshToken = z
+  .string({ error: 'Send the refresh token from login.' })
+  .min(1, 'Send the refresh token from login.')
+  .max(512)
+  .optional()
+  .meta({ description: 'The refresh token from login. Leave it out to use the refresh cookie (a browser that logged in with `refresh_cookie`).' });
 
 /** POST /auth/refresh as JSON: grant_type is optional here. */
 export const refreshRequest = z.strictObject({
@@ -146,7 +169,7 @@ export const tokenResponse = z.object({
   access_token: z.string(),
   token_type: z.literal('bearer'),
   expires_in: z.number().int().describe('Seconds until the access token expires.'),
-  refresh_token: z.string().describe('Single use: POST it to /auth/refresh for a new pair.'),
+  refresh_token: z.string().optional().describe('Single use: POST it to /auth/refresh for a new pair. Absent when it was set as the refresh cookie instead.'),
   refresh_expires_in: z.number().int().describe('Seconds until the refresh token expires if unused.'),
 });
 
