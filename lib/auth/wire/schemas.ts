@@ -121,11 +121,8 @@ const linkToken = z
 /** POST /auth/password/forgot */
 export const forgotPasswordRequest = z.strictObject({ email });
 
-/**
- * POST /auth/email/resend without a token: the email of the sign-up. With a token the body is ignored,
- * so other fields are dropped rather than refused: a bad token is then answered 401, not 422.
- */
-export const resendVerificationRequest = z.object({ email: email.optional() });
+/** POST /auth/email/resend without a token: the email of the sign-up (with a token: no body, or `{}`). */
+export const resendVerificationRequest = z.strictObject({ email: email.optional() });
 
 /** POST /auth/password/reset */
 export const passwordResetRequest = z.strictObject({ token: linkToken, new_password: newPassword });
