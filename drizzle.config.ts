@@ -11,6 +11,14 @@ loadEnvFiles(); // .env.local and friends, as the app reads them
 const name = process.env.DATABASE_URL_UNPOOLED?.trim() ? 'DATABASE_URL_UNPOOLED' : 'DATABASE_URL';
 const needsDatabase = process.argv.some((arg) => ['migrate', 'push', 'pull', 'studio'].includes(arg));
 
+// drizzle-kit cannot start or find the local database of `npm run dev`; `npm run db:migrate` can.
+if (needsDatabase && !process.env.DATABASE_URL_UNPOOLED?.trim() && !process.env.DATABASE_URL?.trim()) {
+  throw new Error(
+    'drizzle-kit needs DATABASE_URL_UNPOOLED, the direct (unpooled) connection string migrations belong on ' +
+      '(`npx neonctl@5 connection-string`), or DATABASE_URL. For the local database of `npm run dev`, run `npm run db:migrate` instead.',
+  );
+}
+
 export default defineConfig({
   dialect: 'postgresql',
   schema: './lib/db/schema.ts',

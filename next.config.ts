@@ -1,5 +1,8 @@
 import type { NextConfig } from 'next';
-import { MAX_BODY_BYTES } from './lib/http/body';
+
+// Self-contained on purpose: `next start <dir>` from another folder cannot load this file's imports of
+// the app's own TypeScript. tests/unit/body.spec.ts holds this to twice lib/http/body.ts's MAX_BODY_BYTES.
+const PROXY_BODY_CAP_BYTES = 32 * 1024;
 
 const nextConfig: NextConfig = {
   // No "X-Powered-By: Next.js" banner on responses.
@@ -17,7 +20,7 @@ const nextConfig: NextConfig = {
     // hands the route the body cut short: it does not refuse it. lib/http/body.ts and proxy.ts make
     // sure a cut body is never taken for a whole one. At least MAX_BODY_BYTES, so that no body a route
     // accepts is ever cut.
-    proxyClientMaxBodySize: 2 * MAX_BODY_BYTES,
+    proxyClientMaxBodySize: PROXY_BODY_CAP_BYTES,
   },
   // Loaded by Node at run time instead of bundled: `ws` has optional native add-ons that bundlers
   // break, and the Neon driver and bcryptjs gain nothing from bundling. Standalone output traces them

@@ -192,6 +192,7 @@ async function main(): Promise<void> {
     const env = productionEnv({
       DATABASE_URL: databaseUrl,
       JWT_SECRET: randomBytes(32).toString('base64url'),
+      TOTP_ENCRYPTION_KEY: randomBytes(32).toString('base64url'),
       BCRYPT_COST: String(COST),
       BCRYPT_WORKERS: process.env.BCRYPT_WORKERS,
       RATE_LIMIT: 'off',

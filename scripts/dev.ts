@@ -4,7 +4,7 @@
  * - DATABASE_URL set (environment or a .env file Next.js reads): used as it is; nothing is created.
  * - DATABASE_URL unset: starts the local PostgreSQL + Neon relay (scripts/local/local-db.ts), applies pending
  *   migrations, and hands the URL to `next dev` through its environment (never written to a file).
- * - JWT_SECRET unset: a fresh random one is written to .env.local, and we say so.
+ * - JWT_SECRET or TOTP_ENCRYPTION_KEY unset: a fresh random one is written to .env.local, and we say so.
  * - SMTP_URL unset: starts the local mail catcher (scripts/local/mail-catcher.ts), which keeps each message
  *   under .data/mail/ and prints a line per message here; its address goes to `next dev` as SMTP_URL.
  * - APP_URL unset: the links in mail point at this dev server (http://localhost:<port>).
@@ -13,7 +13,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { databaseUrl } from '../lib/config/database-url';
 import { loadEnvFiles } from './support/env';
-import { ensureJwtSecret } from './support/jwt-secret';
+import { ensureJwtSecret, ensureTotpKey } from './support/jwt-secret';
 import { startLocalDatabase } from './local/local-db';
 import { shownPath, startLocalMailCatcher } from './local/mail-catcher';
 import { applyMigrations, describeMigrations } from './migrate';
@@ -31,6 +31,7 @@ function devPort(args: string[]): string {
 async function main(): Promise<void> {
   loadEnvFiles();
   if (ensureJwtSecret()) console.log('dev: JWT_SECRET was not set; wrote a new random one to .env.local.');
+  if (ensureTotpKey()) console.log('dev: TOTP_ENCRYPTION_KEY was not set; wrote a new random one to .env.local.');
 
   // Before the database: if this fails (a taken LOCAL_MAIL_PORT), no PostgreSQL is left running behind it.
   let stopMailCatcher = async () => {};

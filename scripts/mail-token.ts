@@ -9,7 +9,8 @@ import path from 'node:path';
 import { readCaughtMail } from './local/mail-catcher';
 import { run } from './support/run';
 
-const USAGE = 'Usage: npm run -s mail:token -- <email> [password_reset | verify_email]';
+const KINDS = ['password_reset', 'verify_email'];
+const USAGE = `Usage: npm run -s mail:token -- <email> [${KINDS.join(' | ')}]`;
 
 async function newestToken(dir: string, to: string, kind: string | undefined): Promise<string | null> {
   const names = (await fs.readdir(dir).catch(() => [] as string[])).filter((n) => n.endsWith('.eml')).sort().reverse();
@@ -23,6 +24,8 @@ async function newestToken(dir: string, to: string, kind: string | undefined): P
 run(async () => {
   const [email, kind] = process.argv.slice(2);
   if (!email) throw new Error(USAGE);
+  // Refused at once: waiting 10 s for a kind of message that never comes helps nobody.
+  if (kind !== undefined && !KINDS.includes(kind)) throw new Error(`Unknown kind "${kind}". ${USAGE}`);
   const dir = process.env.LOCAL_MAIL_DIR?.trim() || path.join(process.cwd(), '.data', 'mail');
   const deadline = Date.now() + 10_000;
   for (;;) {

@@ -9,6 +9,8 @@
  *   npm run users -- set-password <email>   a new password, typed (not shown) or piped on standard input;
  *                                           every session ends and failed logins are forgotten
  *   npm run users -- delete <email>         deletes the account and everything of it
+ *   npm run users -- reset-2fa <email>      turns two-factor off (lost device, no recovery code left);
+ *                                           every session ends
  *
  * Exits 1 with a message for an unknown command or email, or a refused password, so scripts can rely
  * on the exit code.
@@ -16,6 +18,7 @@
 import { hashPassword } from '../lib/auth/crypto/password';
 import { newPassword } from '../lib/auth/wire/schemas';
 import { deleteUser, findUserByEmail, listUsers, markEmailVerified, setPasswordAndEndSessions, setUserActive } from '../lib/auth/store/users';
+import { disableTotp } from '../lib/auth/store/two-factor';
 import { getPool } from '../lib/db';
 import { ensureDatabaseUrl } from './local/local-db';
 import { run } from './support/run';
@@ -27,7 +30,8 @@ const USAGE = `Usage:
   npm run users -- activate <email>
   npm run users -- verify <email>
   npm run users -- set-password <email>     (type it, or pipe it: printf '%s' "$PASSWORD" | npm run users -- set-password <email>)
-  npm run users -- delete <email>`;
+  npm run users -- delete <email>
+  npm run users -- reset-2fa <email>`;
 
 class UsageError extends Error {}
 
@@ -131,6 +135,19 @@ async function setPassword(email: string | undefined): Promise<void> {
   console.log(`${user.email} has a new password; every session of it has ended.`);
 }
 
+/**
+ * For an owner who lost the authenticator and every recovery code (check who asks, out of band, first):
+ * two-factor off, recovery codes and pending login steps gone, every session ended. They log in with
+ * the password alone and can turn it on again.
+ */
+async function resetTwoFactor(email: string | undefined): Promise<void> {
+  const address = requireEmail('reset-2fa', email);
+  const user = await findUserByEmail(address);
+  if (!user) throw noSuchAccount(address);
+  const wasOn = await disableTotp(user.id, { endSessions: true });
+  console.log(wasOn ? `${user.email}: two-factor is off and every session has ended.` : `${user.email} had no two-factor; every session has ended all the same.`);
+}
+
 async function main(): Promise<void> {
   const [command, ...args] = process.argv.slice(2);
   if (command === undefined || command === 'help' || command === '--help') {
@@ -145,6 +162,7 @@ async function main(): Promise<void> {
     verify: () => verify(args[0]),
     'set-password': () => setPassword(args[0]),
     delete: () => remove(args[0]),
+    'reset-2fa': () => resetTwoFactor(args[0]),
   };
   const action = work[command];
   if (!action) throw new UsageError(`Unknown command "${command}".\n${USAGE}`);

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { endpoints } from '@/lib/api/endpoints';
-import { getDb } from '@/lib/db';
+import { getDb, getPool } from '@/lib/db';
 import { describeForLog } from '@/lib/db/errors';
 import { on, reply, route } from '@/lib/http/endpoint';
 
@@ -20,7 +20,9 @@ export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = route(
       await Promise.race([getDb().execute(sql`select 1`), timeout]);
       return { status: 'ok' as const, database: 'ok' as const };
     } catch (error) {
-      console.error(`GET /health: database unavailable: ${describeForLog(error)}`);
+      // The pool's state says whether connections are failing or all taken (an operator's first question).
+      const pool = getPool();
+      console.error(`GET /health: database unavailable: ${describeForLog(error)} (pool: ${pool.totalCount - pool.idleCount} of ${pool.options.max} in use, ${pool.waitingCount} waiting)`);
       return reply(503, { status: 'error' as const, database: 'unavailable' as const }, { 'Retry-After': '5' });
     } finally {
       clearTimeout(timer);

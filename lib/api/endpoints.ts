@@ -14,8 +14,12 @@ import {
   loginForm,
   loginRequest,
   loginResponse,
+  loginSecondFactorRequest,
   logoutRequest,
   messageResponse,
+  mfaRequiredResponse,
+  recoveryCodesRequest,
+  recoveryCodesResponse,
   passwordChangeRequest,
   passwordResetRequest,
   passwordResetResponse,
@@ -25,8 +29,11 @@ import {
   resendVerificationRequest,
   sessionId,
   sessionListResponse,
-  sessionResponse,
   tokenResponse,
+  totpConfirmRequest,
+  totpDisableRequest,
+  totpSetupRequest,
+  totpSetupResponse,
   userResponse,
 } from '../auth/wire/schemas';
 import type { z } from 'zod';
@@ -46,8 +53,15 @@ export const schemas = {
   EmailVerificationRequest: emailVerificationRequest,
   AccountDeletionRequest: accountDeletionRequest,
   ResendVerificationRequest: resendVerificationRequest,
+  LoginSecondFactorRequest: loginSecondFactorRequest,
+  TotpSetupRequest: totpSetupRequest,
+  TotpConfirmRequest: totpConfirmRequest,
+  TotpDisableRequest: totpDisableRequest,
+  RecoveryCodesRequest: recoveryCodesRequest,
+  TotpSetup: totpSetupResponse,
+  RecoveryCodes: recoveryCodesResponse,
+  MfaRequired: mfaRequiredResponse,
   User: userResponse,
-  Session: sessionResponse,
   SessionList: sessionListResponse,
   Message: messageResponse,
   Token: tokenResponse,
@@ -90,11 +104,32 @@ export type Endpoint = {
    */
   ok: { status: 200 | 201 | 202 | 204; description: string; schema?: SchemaName };
   /**
-   * Other statuses it can answer, with the standard error body unless given another (500 is added to
-   * all). One with a schema other than Error is an answer the handler may return with `reply()`.
+   * Other statuses it can answer (500 is added to all). A bare number takes the usual description and
+   * error codes of that status (lib/openapi/document.ts); `failure()` names this endpoint's own codes.
+   * One with a schema other than Error is an answer the handler may return with `reply()`.
    */
-  errors?: (number | { status: number; description: string; schema: SchemaName })[];
+  errors?: readonly (number | ErrorAnswer | OtherAnswer)[];
 };
+
+/** An error answer: the Error shape, with the codes (`error`) this endpoint sends with that status. */
+export type ErrorAnswer = { status: number; description: string; codes: readonly string[] };
+/**
+ * A non-error answer besides the success one (register's 202), or an error with a body of its own;
+ * with `codes`, the status also carries the Error shape with those codes (login's 403: mfa_required
+ * with its token, or a refusal).
+ */
+export type OtherAnswer = { status: number; description: string; schema: SchemaName; codes?: readonly string[] };
+
+const failure = (status: number, codes: readonly string[], description: string): ErrorAnswer => ({ status, codes, description });
+
+/** 503 on an endpoint that hashes or checks a password: the database, or the hashing queue, is full. */
+const BUSY = failure(503, ['service_unavailable', 'server_busy'], 'The database is unavailable (`service_unavailable`), or too many password checks are queued (`server_busy`); retry after Retry-After seconds.');
+/** 405 on the service's own GET endpoints, their only client error: another method on the path. */
+const GET_ONLY = failure(405, ['method_not_allowed'], 'Only GET and HEAD are answered at this path (the Allow header says so).');
+const OAUTH_BODY_REFUSED = failure(400, ['malformed_json', 'malformed_body', 'unsupported_grant_type'], 'The body is not valid JSON, a form field appears twice, or the form names a grant_type this endpoint does not take (`unsupported_grant_type`, RFC 6749 section 5.2).');
+/** 403 where the refresh cookie can authenticate: the request came from an origin it must not. */
+const ORIGIN_REFUSED = failure(403, ['origin_not_allowed'], 'The refresh cookie was sent from an origin not in CORS_ORIGINS, or from another site.');
+const LINK_REFUSED = failure(400, ['invalid_token', 'malformed_json', 'malformed_body'], '`invalid_token`: the link is unknown, malformed, expired, already used or superseded by a newer one; or the body is not valid JSON.');
 
 const endpoint = <const E extends Endpoint>(declaration: E): E => declaration;
 
@@ -103,23 +138,26 @@ export const endpoints = {
     method: 'GET', path: '/', tag: 'service',
     summary: 'What this service is and where to start',
     ok: { status: 200, description: 'The service name and its endpoints.', schema: 'ServiceIndex' },
+    errors: [GET_ONLY],
   }),
   health: endpoint({
     method: 'GET', path: '/health', tag: 'service',
     summary: 'Whether the service and its database answer',
     ok: { status: 200, description: 'The database answered `select 1`.', schema: 'Health' },
-    errors: [{ status: 503, description: 'The database did not answer within 3 s.', schema: 'Health' }],
+    errors: [GET_ONLY, { status: 503, description: 'The database did not answer within 3 s.', schema: 'Health' }],
   }),
   openapi: endpoint({
     method: 'GET', path: '/openapi.json', tag: 'service',
     summary: 'This document (OpenAPI 3.1)',
     ok: { status: 200, description: 'The OpenAPI document.' },
+    errors: [GET_ONLY],
   }),
   jwks: endpoint({
     method: 'GET', path: '/.well-known/jwks.json', tag: 'auth',
     summary: 'Public keys that verify access tokens (JWK Set)',
     description: 'Empty with HS256 (the default). With JWT_PRIVATE_KEY: the current key and any being retired.',
     ok: { status: 200, description: 'A JWK Set (RFC 7517).', schema: 'JwkSet' },
+    errors: [GET_ONLY],
   }),
   register: endpoint({
     method: 'POST', path: '/auth/register', tag: 'auth',
@@ -132,8 +170,8 @@ export const endpoints = {
     ok: { status: 201, description: 'The new account.', schema: 'User' },
     errors: [
       { status: 202, description: 'EMAIL_VERIFICATION=required: a message went to the address (a link for the sign-up, or a notice to the owner of a verified account).', schema: 'Message' },
-      { status: 409, description: 'The email already has an account (not with EMAIL_VERIFICATION=required).', schema: 'Error' },
-      429, 503,
+      failure(409, ['email_taken'], 'The email already has an account (not with EMAIL_VERIFICATION=required).'),
+      429, BUSY,
     ],
   }),
   login: endpoint({
@@ -146,7 +184,34 @@ export const endpoints = {
       'A browser front end on an origin in CORS_ORIGINS may add `"refresh_cookie": true`: the refresh token then comes as an httpOnly cookie, not in the body (403 `origin_not_allowed` from any other origin).',
     body: { json: 'LoginRequest', form: 'LoginForm' },
     ok: { status: 200, description: 'An access token and a refresh token, in a new session, and the device token to keep.', schema: 'LoginToken' },
-    errors: [401, 403, 429, 503],
+    errors: [
+      OAUTH_BODY_REFUSED,
+      failure(401, ['invalid_credentials'], 'The email or the password is wrong (one answer for both).'),
+      {
+        status: 403,
+        description:
+          'The password is right and the account has two-factor on: `mfa_required` with an `mfa_token`, to finish at POST /auth/login/2fa. ' +
+          'Or the password is right, but the account is deactivated (`inactive_user`) or its email is not verified yet (`email_not_verified`, EMAIL_VERIFICATION=required); or `refresh_cookie` was asked from an origin not in CORS_ORIGINS (`origin_not_allowed`).',
+        schema: 'MfaRequired',
+        codes: ['inactive_user', 'email_not_verified', 'origin_not_allowed'],
+      },
+      429, BUSY,
+    ],
+  }),
+  loginSecondFactor: endpoint({
+    method: 'POST', path: '/auth/login/2fa', tag: 'auth',
+    summary: 'Finish a login with two-factor: the mfa_token and a code (or a recovery code)',
+    description:
+      'The `mfa_token` from the 403 of POST /auth/login works once, for 5 minutes and at most 5 tries; each try counts toward the ' +
+      "account's login limits as a password would. A TOTP code works once (one 30 s step of clock drift either way); a recovery code works once and its owner is mailed. " +
+      'The answer is the login answer (`refresh_cookie` as there); its access tokens say `amr: ["pwd","otp"]`.',
+    body: { json: 'LoginSecondFactorRequest' },
+    ok: { status: 200, description: 'An access token and a refresh token, in a new session.', schema: 'Token' },
+    errors: [
+      failure(401, ['invalid_code', 'invalid_mfa_token'], '`invalid_code`: the code is wrong, expired or used; `invalid_mfa_token`: the token is unknown, expired, used or out of tries (log in again).'),
+      failure(403, ['origin_not_allowed'], '`refresh_cookie` was asked from an origin not in CORS_ORIGINS.'),
+      429, 503,
+    ],
   }),
   refresh: endpoint({
     method: 'POST', path: '/auth/refresh', tag: 'auth',
@@ -158,7 +223,12 @@ export const endpoints = {
       'Without a refresh token in the body, the refresh cookie is used (same rules), and the new one comes back as the cookie.',
     body: { json: 'RefreshRequest', form: 'RefreshForm', optional: true },
     ok: { status: 200, description: 'A new pair in the same session.', schema: 'Token' },
-    errors: [401, { status: 403, description: '`origin_not_allowed`: the refresh cookie was sent from an origin not in CORS_ORIGINS, or from another site.', schema: 'Error' }, 429, 503],
+    errors: [
+      OAUTH_BODY_REFUSED,
+      failure(401, ['invalid_grant'], 'The refresh token is unknown, expired, spent or revoked, or its account is deactivated: log in again.'),
+      ORIGIN_REFUSED,
+      429, 503,
+    ],
   }),
   logout: endpoint({
     method: 'POST', path: '/auth/logout', tag: 'auth', auth: 'user-or-refresh-cookie',
@@ -168,14 +238,14 @@ export const endpoints = {
       'The body is optional; `{"scope":"all"}` ends every session of the user.',
     body: { json: 'LogoutRequest', optional: true },
     ok: { status: 204, description: 'The session (or all of them) is revoked; the refresh cookie is cleared.' },
-    errors: [{ status: 403, description: '`origin_not_allowed`: the refresh cookie was sent from an origin not in CORS_ORIGINS, or from another site.', schema: 'Error' }, 503],
+    errors: [ORIGIN_REFUSED, 503],
   }),
   changePassword: endpoint({
     method: 'POST', path: '/auth/password', tag: 'auth', auth: 'user',
     summary: 'Change the password; ends every other session',
     body: { json: 'PasswordChangeRequest' },
     ok: { status: 204, description: 'The password is changed; other sessions are revoked.' },
-    errors: [403, 429, 503],
+    errors: [failure(403, ['incorrect_password'], 'The current password is wrong.'), 429, BUSY],
   }),
   me: endpoint({
     method: 'GET', path: '/auth/me', tag: 'auth', auth: 'user',
@@ -189,7 +259,52 @@ export const endpoints = {
     description: 'Deletes the account and everything of it (sessions, refresh tokens, email links); the owner is told by email.',
     body: { json: 'AccountDeletionRequest' },
     ok: { status: 204, description: 'The account is gone.' },
-    errors: [{ status: 403, description: 'The password is incorrect.', schema: 'Error' }, 429, 503],
+    errors: [failure(403, ['incorrect_password'], 'The password is wrong.'), 429, BUSY],
+  }),
+  totpSetup: endpoint({
+    method: 'POST', path: '/auth/2fa/totp/setup', tag: 'auth', auth: 'user',
+    summary: 'Start turning on two-factor: a new TOTP secret and its QR code',
+    description:
+      'With the password (and, when two-factor is on already, a `code` of the current authenticator). The new secret is pending ' +
+      'until POST /auth/2fa/totp/confirm; the current one keeps working until then. Issuer APP_NAME (default neon-next-auth), label the email; SHA1, 6 digits, 30 s.',
+    body: { json: 'TotpSetupRequest' },
+    ok: { status: 200, description: 'The secret, the otpauth:// URI and its QR code (SVG).', schema: 'TotpSetup' },
+    errors: [failure(403, ['incorrect_password', 'invalid_code'], "The password is wrong, or the current authenticator's code is wrong or used."), 429, BUSY],
+  }),
+  totpConfirm: endpoint({
+    method: 'POST', path: '/auth/2fa/totp/confirm', tag: 'auth', auth: 'user',
+    summary: 'Turn two-factor on with a first code; get ten recovery codes',
+    description: 'The recovery codes are shown only in this answer and stored only hashed; earlier ones stop working. The owner is mailed.',
+    body: { json: 'TotpConfirmRequest' },
+    ok: { status: 200, description: 'Two-factor is on: ten single-use recovery codes.', schema: 'RecoveryCodes' },
+    errors: [
+      failure(403, ['invalid_code'], 'Not a current code of the pending secret.'),
+      failure(409, ['no_pending_setup'], 'No setup to confirm: start with POST /auth/2fa/totp/setup.'),
+      503,
+    ],
+  }),
+  totpDisable: endpoint({
+    method: 'DELETE', path: '/auth/2fa/totp', tag: 'auth', auth: 'user',
+    summary: 'Turn two-factor off, with the password and a code (or a recovery code)',
+    description: 'Recovery codes and pending login steps go with it; the owner is mailed.',
+    body: { json: 'TotpDisableRequest' },
+    ok: { status: 204, description: 'Two-factor is off.' },
+    errors: [
+      failure(403, ['incorrect_password', 'invalid_code'], 'The password, or the code, is wrong (a code also when already used).'),
+      failure(409, ['two_factor_not_enabled'], 'Two-factor is off already.'),
+      429, BUSY,
+    ],
+  }),
+  recoveryCodes: endpoint({
+    method: 'POST', path: '/auth/2fa/recovery-codes', tag: 'auth', auth: 'user',
+    summary: 'Ten new recovery codes; the earlier ones stop working',
+    body: { json: 'RecoveryCodesRequest' },
+    ok: { status: 200, description: 'Ten single-use recovery codes, shown only this once.', schema: 'RecoveryCodes' },
+    errors: [
+      failure(403, ['incorrect_password'], 'The password is wrong.'),
+      failure(409, ['two_factor_not_enabled'], 'Two-factor is off: there are no recovery codes to replace.'),
+      429, BUSY,
+    ],
   }),
   sessions: endpoint({
     method: 'GET', path: '/auth/sessions', tag: 'auth', auth: 'user',
@@ -204,7 +319,7 @@ export const endpoints = {
     description: 'Its refresh token stops working at once, and so do its access tokens wherever a handler checks the session. Ending the current session is a logout.',
     params: { id: sessionId },
     ok: { status: 204, description: 'The session has ended.' },
-    errors: [{ status: 404, description: '`not_found`: none of your live sessions has this id.', schema: 'Error' }, 503],
+    errors: [failure(404, ['not_found'], 'None of your live sessions has this id (it ended, is not yours, or never existed).'), 503],
   }),
   forgotPassword: endpoint({
     method: 'POST', path: '/auth/password/forgot', tag: 'auth',
@@ -214,7 +329,7 @@ export const endpoints = {
       'that works once for PASSWORD_RESET_TTL. Limited per client address (429) and per email (past it: the same 202, nothing sent).',
     body: { json: 'ForgotPasswordRequest' },
     ok: { status: 202, description: 'Accepted; if the account exists, a link is on its way.', schema: 'Message' },
-    errors: [429, { status: 501, description: 'This server sends no email (SMTP_URL=off).', schema: 'Error' }, 503],
+    errors: [429, 501, 503],
   }),
   resetPassword: endpoint({
     method: 'POST', path: '/auth/password/reset', tag: 'auth',
@@ -224,14 +339,14 @@ export const endpoints = {
       'Answers a `device_token` for the next login, and remembers this address as one the account logged in from.',
     body: { json: 'PasswordResetRequest' },
     ok: { status: 200, description: 'The password is changed; every session is revoked.', schema: 'PasswordReset' },
-    errors: [{ status: 400, description: '`invalid_token`: the link is unknown, malformed, expired, already used or superseded by a newer one (or the body is not valid JSON).', schema: 'Error' }, 503],
+    errors: [LINK_REFUSED, BUSY],
   }),
   verifyEmail: endpoint({
     method: 'POST', path: '/auth/email/verify', tag: 'auth',
     summary: 'Confirm the email with the token of a verification link',
     body: { json: 'EmailVerificationRequest' },
     ok: { status: 200, description: 'The account, its email verified.', schema: 'User' },
-    errors: [{ status: 400, description: '`invalid_token`: the link is unknown, malformed, expired, already used or superseded by a newer one (or the body is not valid JSON).', schema: 'Error' }, 503],
+    errors: [LINK_REFUSED, 503],
   }),
   resendVerification: endpoint({
     method: 'POST', path: '/auth/email/resend', tag: 'auth',
@@ -244,10 +359,8 @@ export const endpoints = {
     ok: { status: 202, description: 'A new link is on its way (if there is anything to verify).', schema: 'Message' },
     errors: [
       401,
-      { status: 409, description: '`already_verified`: the email is verified already (with a token only).', schema: 'Error' },
-      429,
-      { status: 501, description: 'This server sends no email (SMTP_URL=off).', schema: 'Error' },
-      503,
+      failure(409, ['already_verified'], 'The email is verified already (with a token only).'),
+      429, 501, 503,
     ],
   }),
 };

@@ -25,6 +25,18 @@ export type AuthFailureKind =
   | 'session_not_found'
   /** A new verification message was asked for an email that is verified already. */
   | 'already_verified'
+  /** Login's second step: a wrong, reused or expired TOTP code or recovery code. */
+  | 'invalid_code'
+  /** A signed-in request's TOTP or recovery code (turning 2FA off, setting it up again) is wrong. */
+  | 'incorrect_code'
+  /** Setting up 2FA again while it is on, without a code of the current authenticator. */
+  | 'code_required'
+  /** An mfa_token that is unknown, expired, used or out of tries. */
+  | 'invalid_mfa_token'
+  /** Confirming 2FA with no setup started. */
+  | 'no_pending_setup'
+  /** An operation on 2FA (recovery codes, turning it off) while it is off. */
+  | 'two_factor_not_enabled'
   /** Too many attempts; `retryAfter` says when to try again. */
   | 'rate_limited'
   /** The password-hashing queue is full. */

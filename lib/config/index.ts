@@ -111,6 +111,21 @@ function parseSecret(value: string, name: string): Uint8Array {
   return bytes;
 }
 
+const TOTP_KEY_HELP =
+  'Make one with: node -e "console.log(require(\'crypto\').randomBytes(32).toString(\'base64url\'))" ' +
+  'and set it as TOTP_ENCRYPTION_KEY (npm run dev writes one to .env.local; in production, the host\'s settings). ' +
+  'Keep it: the two-factor secrets stored under it cannot be read without it.';
+
+/** TOTP_ENCRYPTION_KEY: 32 random bytes, base64url (or base64, or 64 hex digits). */
+function parseEncryptionKey(value: string, name: string): Uint8Array {
+  const text = value.trim();
+  const bytes = /^[0-9a-f]{64}$/i.test(text) ? Buffer.from(text, 'hex') : Buffer.from(text, 'base64url');
+  if (bytes.byteLength !== 32 || !/^[A-Za-z0-9_\-+/=]+$/.test(text)) {
+    throw new ConfigError(`${name} must be 32 random bytes, base64url (43 characters) or 64 hex digits; got ${bytes.byteLength} bytes. ${TOTP_KEY_HELP}`);
+  }
+  return new Uint8Array(bytes);
+}
+
 /** One declared setting: its parser (given the raw text when set) and its value when unset. */
 type Setting<T> = { parse: (raw: string, name: string) => T; unset: () => T };
 const setting = <T>(unset: () => T, parse: (raw: string, name: string) => T): Setting<T> => ({ parse, unset });
@@ -145,6 +160,8 @@ export const SETTINGS = {
   // Links sent by email (single use; only their SHA-256 is stored)
   PASSWORD_RESET_TTL: duration('30m'),
   EMAIL_VERIFICATION_TTL: duration('24h'),
+  // Two-factor authentication (TOTP secrets are stored encrypted under this key)
+  TOTP_ENCRYPTION_KEY: optional(parseEncryptionKey),
   // Passwords
   BCRYPT_COST: integer(12, 10, 15),
   BCRYPT_WORKERS: integer(() => Math.min(os.availableParallelism(), 64), 0, 64),
@@ -222,6 +239,12 @@ export type Config = {
     emailVerificationTtl: number; // seconds an email-verification link works
   };
   passwords: { bcryptCost: number; bcryptWorkers: number };
+  /** The AES-256-GCM key of the TOTP secrets; undefined (then `problem` says what to set) when unset. */
+  /**
+   * issuer: the name authenticator apps list the account under: APP_NAME, else the package's name
+   * (an otpauth URI's issuer cannot hold a colon, so none is kept).
+   */
+  twoFactor: { encryptionKey?: Uint8Array; problem?: string; issuer: string };
   rateLimit: {
     enabled: boolean;
     loginPerAddress: Limit;
@@ -286,8 +309,10 @@ export function readConfig(env: Env, { strict = false } = {}): Config {
         `LOGIN_FAILURES_BEFORE_BACKOFF (${s.LOGIN_FAILURES_BEFORE_BACKOFF}), the free attempts of one address: raise it (e.g. 20/1h) or lower LOGIN_FAILURES_BEFORE_BACKOFF.`,
     );
   }
+  const totpKeyProblem = s.TOTP_ENCRYPTION_KEY || env.TOTP_ENCRYPTION_KEY?.trim() ? undefined : `TOTP_ENCRYPTION_KEY is not set. ${TOTP_KEY_HELP}`;
   if (strict) {
     if (signing.problem) problems.push(signing.problem);
+    if (totpKeyProblem) problems.push(totpKeyProblem);
     if (!s.DATABASE_URL && !env.DATABASE_URL?.trim()) {
       try {
         parseDatabaseUrl(undefined, 'DATABASE_URL');
@@ -313,6 +338,7 @@ export function readConfig(env: Env, { strict = false } = {}): Config {
       emailVerificationTtl: s.EMAIL_VERIFICATION_TTL,
     },
     passwords: { bcryptCost: s.BCRYPT_COST, bcryptWorkers: s.BCRYPT_WORKERS },
+    twoFactor: { encryptionKey: s.TOTP_ENCRYPTION_KEY, problem: totpKeyProblem, issuer: (s.APP_NAME || 'neon-next-auth').replaceAll(':', '') },
     rateLimit: {
       enabled: s.RATE_LIMIT === 'on',
       loginPerAddress: s.RATE_LIMIT_LOGIN,

@@ -1,7 +1,7 @@
-import { Pool } from '@neondatabase/serverless';
 import { drizzle } from 'drizzle-orm/neon-serverless';
 import { configureNeonDriver } from './driver';
 import { discardIdleConnectionsOnLoss } from './lost-connections';
+import { Pool } from './pool';
 import * as schema from './schema';
 import { config, databaseUrlSetting } from '../config';
 

@@ -1,4 +1,4 @@
-import type { Pool, PoolClient } from '@neondatabase/serverless';
+import type { Pool } from '@neondatabase/serverless';
 import { describeForLog, isConnectionLost } from './errors';
 
 const discarding = new WeakMap<Pool, Promise<number>>();
@@ -13,14 +13,11 @@ export function discardIdleConnections(pool: Pool): Promise<number> {
   let running = discarding.get(pool);
   if (!running) {
     running = (async () => {
-      const taken: PoolClient[] = [];
-      try {
-        // With idle connections, the pool hands one out and opens none.
-        for (let left = pool.idleCount; left > 0 && pool.idleCount > 0; left--) taken.push(await pool.connect());
-      } finally {
-        for (const client of taken) client.release(true); // true: close it rather than pool it again
-      }
-      return taken.length;
+      let closed = 0;
+      // With idle connections, the pool hands one out and opens none. Each is closed at once (release
+      // with true), so that this never holds a slot while it waits for the next.
+      for (let left = pool.idleCount; left > 0 && pool.idleCount > 0; left--, closed++) (await pool.connect()).release(true);
+      return closed;
     })().finally(() => discarding.delete(pool));
     discarding.set(pool, running);
   }

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { boolean, index, integer, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { bigint, boolean, index, integer, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
 export const users = pgTable(
   'users',
@@ -11,6 +11,15 @@ export const users = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     /** When the owner proved the address is theirs (a link from POST /auth/email/verify); null until then. */
     emailVerifiedAt: timestamp('email_verified_at', { withTimezone: true }),
+    /**
+     * Two-factor authentication: the active TOTP secret, AES-256-GCM under TOTP_ENCRYPTION_KEY
+     * (lib/auth/crypto/totp.ts); null while 2FA is off. Its presence is what `two_factor_enabled` says.
+     */
+    totpSecret: text('totp_secret'),
+    /** A secret from POST /auth/2fa/totp/setup awaiting its first code (encrypted alike). */
+    totpPendingSecret: text('totp_pending_secret'),
+    /** The last TOTP time step accepted: a code of this step or an earlier one is refused (replay). */
+    totpLastStep: bigint('totp_last_step', { mode: 'number' }),
   },
   // Unique whatever the case: "Ann@x.io" and "ann@x.io" are one account. Registration stores emails
   // lowercased already; the index is what makes it hold under concurrent inserts.
@@ -39,6 +48,8 @@ export const sessions = pgTable(
     userAgent: text('user_agent'),
     /** The client address of the login, as the rate limits saw it (lib/http/client-address.ts). */
     ip: text('ip'),
+    /** How the login proved who it was (RFC 8176), carried by every access token of the session: pwd, otp. */
+    amr: text('amr').array().notNull().default(sql`'{pwd}'::text[]`),
   },
   (table) => [index('sessions_user_id_idx').on(table.userId)],
 );
@@ -144,4 +155,43 @@ export const knownClients = pgTable(
     expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
   },
   (table) => [primaryKey({ columns: [table.userId, table.client] })],
+);
+
+/**
+ * Recovery codes: ten per account with 2FA, each single use. Only the SHA-256 of a code is stored (the
+ * codes are random, 50 bits each, so a fast hash suffices, as for refresh tokens).
+ */
+export const recoveryCodes = pgTable(
+  'recovery_codes',
+  {
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    codeHash: text('code_hash').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    usedAt: timestamp('used_at', { withTimezone: true }),
+  },
+  (table) => [primaryKey({ columns: [table.userId, table.codeHash] })],
+);
+
+/**
+ * The second step of a login with 2FA: issued after the right password (the `mfa_token`), good for
+ * one completion within 5 minutes and a few tries. Only its SHA-256 is stored; it is bound to the
+ * account and to the password hash that was verified (its SHA-256), so a password change voids it.
+ */
+export const mfaChallenges = pgTable(
+  'mfa_challenges',
+  {
+    tokenHash: text('token_hash').primaryKey(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    passwordFingerprint: text('password_fingerprint').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    /** Codes tried with this token; past MFA_MAX_TRIES it is refused. */
+    tries: integer('tries').notNull().default(0),
+    usedAt: timestamp('used_at', { withTimezone: true }),
+  },
+  (table) => [index('mfa_challenges_user_id_idx').on(table.userId), index('mfa_challenges_expires_at_idx').on(table.expiresAt)],
 );

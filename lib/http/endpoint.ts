@@ -126,13 +126,17 @@ function withHeaders(response: Response, headers: Headers): Response {
 }
 
 async function readDeclaredBody(request: NextRequest, declared: NonNullable<Endpoint['body']>): Promise<unknown> {
-  // An optional body may be left out entirely (no Content-Type, or no bytes): validate an empty object then.
-  if (declared.optional && (!request.headers.has('content-type') || request.headers.get('content-length') === '0')) {
-    return validate(schemas[declared.json], {});
-  }
+  // A body left out entirely (nothing sent, and no Content-Type unless the body is optional) is
+  // validated as an empty object: an optional one passes, a required one is a 422 naming each field
+  // it needs (not a 415 about types).
+  if (!sendsBody(request) && (declared.optional || !request.headers.has('content-type'))) return validate(schemas[declared.json], {});
   const raw = await readBody(request, { form: declared.form !== undefined });
   const schema = declared.form && isForm(request) ? schemas[declared.form] : schemas[declared.json];
   return validate(schema, raw);
+}
+
+function sendsBody(request: Request): boolean {
+  return Number(request.headers.get('content-length')) > 0 || request.headers.has('transfer-encoding');
 }
 
 const METHODS: readonly Method[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];

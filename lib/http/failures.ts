@@ -8,6 +8,8 @@ import { HttpError } from './errors';
 /** The realm named in WWW-Authenticate challenges (RFC 6750 section 3). */
 export const REALM = 'neon-next-auth';
 
+const seconds = (n: number) => (n === 1 ? '1 second' : `${n} seconds`);
+
 const retryAfter = (failure: AuthFailure) => ({ 'Retry-After': String(failure.retryAfter ?? 1) });
 
 const ANSWERS: Record<AuthFailureKind, (failure: AuthFailure) => HttpError> = {
@@ -35,8 +37,23 @@ const ANSWERS: Record<AuthFailureKind, (failure: AuthFailure) => HttpError> = {
     new HttpError(400, 'invalid_token', 'This link is invalid, expired or already used. Ask for a new one.'),
   session_not_found: () => new HttpError(404, 'not_found', 'None of your live sessions has this id: see GET /auth/sessions.'),
   already_verified: () => new HttpError(409, 'already_verified', 'This email address is verified already: there is nothing to confirm.'),
+  invalid_code: () =>
+    new HttpError(401, 'invalid_code', 'The code is incorrect, expired or already used. Enter the current code from your authenticator app, or a recovery code.'),
+  // 403 as incorrect_password: the access token is fine.
+  incorrect_code: () =>
+    new HttpError(403, 'invalid_code', 'The code is incorrect, expired or already used. Enter the current code from your authenticator app, or a recovery code.'),
+  code_required: () =>
+    new HttpError(422, 'validation_error', 'Some fields are invalid: see "fields".', {}, {
+      code: 'Two-factor is on: send a code of your current authenticator app with the password.',
+    }),
+  invalid_mfa_token: () =>
+    new HttpError(401, 'invalid_mfa_token', 'This sign-in step expired, was used or had too many tries. Log in again with your password.'),
+  no_pending_setup: () =>
+    new HttpError(409, 'no_pending_setup', 'There is no two-factor setup to confirm: start with POST /auth/2fa/totp/setup.'),
+  two_factor_not_enabled: () =>
+    new HttpError(409, 'two_factor_not_enabled', 'Two-factor authentication is off for this account: turn it on with POST /auth/2fa/totp/setup.'),
   rate_limited: (failure) =>
-    new HttpError(429, 'rate_limited', `Too many attempts. Try again in ${failure.retryAfter ?? 1} seconds.`, retryAfter(failure)),
+    new HttpError(429, 'rate_limited', `Too many attempts. Try again in ${seconds(failure.retryAfter ?? 1)}.`, retryAfter(failure)),
   server_busy: (failure) =>
     new HttpError(503, 'server_busy', 'Too many password checks in progress. Try again shortly.', retryAfter(failure)),
   mail_disabled: () =>

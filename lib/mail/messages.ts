@@ -4,7 +4,16 @@ import type { MailConfig } from '../config/mail';
  * The messages the service sends, each as plain text plus simple HTML with the same words. Every
  * message says what to do if the reader did not cause it.
  */
-export type MailKind = 'password_reset' | 'verify_email' | 'password_changed' | 'signup_attempt' | 'account_deleted';
+export type MailKind =
+  | 'password_reset'
+  | 'verify_email'
+  | 'password_changed'
+  | 'signup_attempt'
+  | 'account_deleted'
+  | 'two_factor_enabled'
+  | 'two_factor_disabled'
+  | 'recovery_code_used'
+  | 'recovery_codes_replaced';
 
 export type MailMessage = { kind: MailKind; subject: string; text: string; html: string };
 
@@ -87,5 +96,36 @@ export function accountDeletedMessage(settings: MessageSettings): MailMessage {
   return compose('account_deleted', `Your ${settings.appName} account was deleted`, settings, [
     `Your ${settings.appName} account was deleted, as asked. You can no longer sign in with it.`,
     `If you did not delete it, someone else had your password: ${tellUs(settings)}.`,
+  ]);
+}
+
+/** Two-factor notices: each change to how the account is protected, and each recovery code spent. */
+export function twoFactorEnabledMessage(settings: MessageSettings): MailMessage {
+  return compose('two_factor_enabled', `Two-factor authentication is on for your ${settings.appName} account`, settings, [
+    `Signing in to your ${settings.appName} account now needs a code from your authenticator app after the password.`,
+    'Keep the recovery codes you were shown somewhere safe and offline: each works once if you lose the device.',
+    `If it was not you, someone else is signed in to your account: reset your password with "Forgot password" at ${settings.appUrl}, and ${tellUs(settings)}.`,
+  ]);
+}
+
+export function twoFactorDisabledMessage(settings: MessageSettings): MailMessage {
+  return compose('two_factor_disabled', `Two-factor authentication was turned off for your ${settings.appName} account`, settings, [
+    `Signing in to your ${settings.appName} account needs only the password again.`,
+    `If it was not you, reset your password now with "Forgot password" at ${settings.appUrl}, turn two-factor on again, and ${tellUs(settings)}.`,
+  ]);
+}
+
+export function recoveryCodeUsedMessage(settings: MessageSettings, { remaining }: { remaining: number }): MailMessage {
+  return compose('recovery_code_used', `A recovery code was used to sign in to ${settings.appName}`, settings, [
+    `Someone signed in to your ${settings.appName} account with your password and one of your recovery codes. That code no longer works; ${remaining} remain.`,
+    'If that was you (a lost or new phone?), set up your authenticator again and make new recovery codes when you can.',
+    `If it was not you, your password and your recovery codes are known to someone: reset your password with "Forgot password" at ${settings.appUrl}, make new recovery codes, and ${tellUs(settings)}.`,
+  ]);
+}
+
+export function recoveryCodesReplacedMessage(settings: MessageSettings): MailMessage {
+  return compose('recovery_codes_replaced', `New recovery codes for your ${settings.appName} account`, settings, [
+    `New recovery codes were made for your ${settings.appName} account; the earlier ones no longer work.`,
+    `If it was not you, someone is signed in to your account: reset your password with "Forgot password" at ${settings.appUrl}, and ${tellUs(settings)}.`,
   ]);
 }

@@ -46,7 +46,7 @@ const NEXT_BIN = path.join(process.cwd(), 'node_modules', 'next', 'dist', 'bin',
  */
 export async function startServer(
   env: NodeJS.ProcessEnv,
-  { waitFor = '/health', standalone }: { waitFor?: string; standalone?: string } = {},
+  { waitFor = '/health', standalone, from }: { waitFor?: string; standalone?: string; from?: string } = {},
 ): Promise<ChildServer> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -56,8 +56,10 @@ export async function startServer(
         cwd: standalone,
         stdio: ['ignore', 'pipe', 'pipe'],
       })
-    : spawn(process.execPath, [NEXT_BIN, 'start', '-H', '127.0.0.1', '-p', String(port)], {
+    : // `from`: run as `next start <project>` from another folder (as a process manager may).
+      spawn(process.execPath, [NEXT_BIN, 'start', ...(from ? [process.cwd()] : []), '-H', '127.0.0.1', '-p', String(port)], {
         env,
+        cwd: from,
         stdio: ['ignore', 'pipe', 'pipe'],
       });
   let output = '';

@@ -30,6 +30,9 @@ const LOGIC_SPEC = 'tests/endpoints/login/logic.spec.ts';
 const REFRESH_SPEC = 'tests/endpoints/refresh/refresh.spec.ts';
 const RATE_LIMIT = 'lib/auth/limits/password-backoff.ts';
 const RATE_LIMIT_SPEC = 'tests/across/rate-limits.spec.ts';
+const TOTP = 'lib/auth/crypto/totp.ts';
+const TWO_FACTOR_STORE = 'lib/auth/store/two-factor.ts';
+const TWO_FACTOR_ATTACKS = 'tests/endpoints/two-factor/attacks.spec.ts';
 const COOKIE = 'lib/http/refresh-cookie.ts';
 const COOKIE_SPEC = 'tests/across/refresh-cookie.spec.ts';
 const USERS = 'lib/auth/store/users.ts';
@@ -450,8 +453,61 @@ export const MUTANTS: Mutant[] = [
   {
     name: 'proxy-body-buffer-uncapped',
     description: "Next keeps up to 10 MiB of every upload to a protected path, token or not (proxyClientMaxBodySize removed)",
-    edits: [{ file: 'next.config.ts', from: '    proxyClientMaxBodySize: 2 * MAX_BODY_BYTES,\n', to: '' }],
+    edits: [{ file: 'next.config.ts', from: '    proxyClientMaxBodySize: PROXY_BODY_CAP_BYTES,\n', to: '' }],
     specs: ['tests/resilience/body-cap.spec.ts'],
+  },
+
+  // Two-factor (lib/auth/crypto/totp.ts, lib/auth/store/two-factor.ts, lib/auth/flows/login.ts)
+  {
+    name: 'totp-any-code',
+    description: 'the code check accepts any 6 digits (a wrong code counts as the current step)',
+    edits: [{ file: TOTP, from: 'return delta === null ? undefined : TOTP.counter({ period: PERIOD, timestamp: now }) + delta;', to: 'return TOTP.counter({ period: PERIOD, timestamp: now }) + (delta ?? 0);' }],
+    specs: [TWO_FACTOR_ATTACKS],
+  },
+  {
+    name: 'totp-drift-2-steps',
+    description: 'codes up to a minute away from the clock are accepted (drift window 2 steps, not 1)',
+    edits: [{ file: TOTP, from: 'const DRIFT_STEPS = 1;', to: 'const DRIFT_STEPS = 2;' }],
+    specs: [TWO_FACTOR_ATTACKS],
+  },
+  {
+    name: 'totp-replay-allowed',
+    description: 'the replay guard is gone: a used code works again within its window',
+    edits: [{ file: TWO_FACTOR_STORE, from: '\n        and (${users.totpLastStep} is null or ${users.totpLastStep} < ${step})', to: '' }],
+    specs: [TWO_FACTOR_ATTACKS],
+  },
+  {
+    name: 'totp-replay-same-step',
+    description: 'the replay guard compares with <=: the step just used is accepted again',
+    edits: [{ file: TWO_FACTOR_STORE, from: '${users.totpLastStep} < ${step})', to: '${users.totpLastStep} <= ${step})' }],
+    specs: [TWO_FACTOR_ATTACKS],
+  },
+  {
+    name: 'mfa-tries-unlimited',
+    description: 'an mfa_token takes any number of code guesses',
+    edits: [{ file: TWO_FACTOR_STORE, from: '\n      and c.${mc.tries} < ${maxTries} and', to: '\n      and' }],
+    specs: [TWO_FACTOR_ATTACKS],
+  },
+  {
+    name: 'mfa-token-reusable',
+    description: 'an mfa_token completes any number of logins (neither the try nor the completion checks it was used)',
+    edits: [
+      { file: TWO_FACTOR_STORE, from: 'c.${mc.tokenHash} = ${sha256(token)} and c.${mc.usedAt} is null and', to: 'c.${mc.tokenHash} = ${sha256(token)} and' },
+      { file: TWO_FACTOR_STORE, from: '${mfaChallenges.tokenHash} = ${sha256(token)} and ${mfaChallenges.usedAt} is null and exists', to: '${mfaChallenges.tokenHash} = ${sha256(token)} and exists' },
+    ],
+    specs: [TWO_FACTOR_ATTACKS],
+  },
+  {
+    name: 'recovery-code-reusable',
+    description: 'a used recovery code works again',
+    edits: [{ file: TWO_FACTOR_STORE, from: '${recoveryCodes.codeHash} = ${codeHash} and ${recoveryCodes.usedAt} is null', to: '${recoveryCodes.codeHash} = ${codeHash}' }],
+    specs: [TWO_FACTOR_ATTACKS],
+  },
+  {
+    name: 'second-factor-uncounted',
+    description: "codes tried at POST /auth/login/2fa do not count toward the account's guessing limits",
+    edits: [{ file: 'lib/auth/flows/second-factor.ts', from: '  await countPasswordAttempt(client.address, user.email);\n', to: '' }],
+    specs: ['tests/endpoints/two-factor/limits.spec.ts'],
   },
 
   // The edge (lib/http/edge-guard.ts, next.config.ts)

@@ -23,6 +23,15 @@ test.describe('configuration errors', () => {
     expect(short.output).toContain('JWT_SECRET is too short: 31 bytes, at least 32 needed');
   });
 
+  test('the production server refuses to start without TOTP_ENCRYPTION_KEY, or with one that is not 32 bytes', async () => {
+    const missing = await runServerToExit(serverEnv({ TOTP_ENCRYPTION_KEY: undefined }));
+    expect(missing.code).toBe(1);
+    expect(missing.output).toContain('Cannot start: TOTP_ENCRYPTION_KEY is not set');
+    const short = await runServerToExit(serverEnv({ TOTP_ENCRYPTION_KEY: 'x'.repeat(20) }));
+    expect(short.code).toBe(1);
+    expect(short.output).toContain('TOTP_ENCRYPTION_KEY must be 32 random bytes');
+  });
+
   test('the production server refuses to start without DATABASE_URL and says why', async () => {
     const { code, output } = await runServerToExit(serverEnv({ DATABASE_URL: undefined }));
     expect(code).toBe(1);

@@ -10,7 +10,7 @@ test.describe('GET /auth/me and the guard', () => {
   test('a valid token gets the current user from the database', async ({ api, account }) => {
     const response = await api.get('/auth/me', { headers: bearer(account.token) });
     expect(response.status()).toBe(200);
-    expect(await response.json()).toEqual({ id: account.id, email: account.email, is_active: true, email_verified: false, created_at: expect.any(String) });
+    expect(await response.json()).toEqual({ id: account.id, email: account.email, is_active: true, email_verified: false, two_factor_enabled: false, created_at: expect.any(String) });
   });
 
   test('no token: 401 with the bare realm challenge', async ({ api }) => {

@@ -1,4 +1,6 @@
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { expect, test } from '../support/fixtures';
@@ -33,6 +35,67 @@ test.describe('GET /openapi.json', () => {
     const result = await new Validator().validate(document);
     expect(result.errors ?? []).toEqual([]);
     expect(result.valid).toBe(true);
+  });
+
+  test("lints clean with Redocly's recommended rules: 0 errors, 0 warnings", async ({ api }) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'openapi-'));
+    const file = path.join(dir, 'openapi.json');
+    fs.writeFileSync(file, await (await api.get('/openapi.json')).text());
+    const cli = path.join(process.cwd(), 'node_modules', '.bin', 'redocly');
+    // No telemetry and no update check: the machine may have no internet, and tests send nothing out.
+    const env = { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' };
+    const output = await new Promise<string>((resolve) =>
+      execFile(cli, ['lint', '--extends=recommended', '--format=json', file], { env, cwd: dir, timeout: 60_000 }, (_error, stdout) => resolve(stdout)),
+    );
+    fs.rmSync(dir, { recursive: true, force: true });
+    const report = JSON.parse(output) as { totals: { errors: number; warnings: number }; problems: { ruleId: string; message: string }[] };
+    expect(report.problems.map((p) => `${p.ruleId}: ${p.message}`)).toEqual([]);
+    expect(report.totals).toMatchObject({ errors: 0, warnings: 0 });
+  });
+
+  test('the error codes: each answer lists the codes it can carry, and the Error schema every code the server has', async ({ api }) => {
+    const document = (await (await api.get('/openapi.json')).json()) as {
+      paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: { allOf?: object[]; properties?: { error?: { enum?: string[] } } } }> }> }>>;
+      components: { schemas: { Error: { properties: { error: { enum: string[] } } } } };
+    };
+    // Every code written in the source (HttpError(status, 'code', ...)) is documented, and nothing else.
+    const sources = fs
+      .readdirSync('lib', { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => fs.readFileSync(path.join('lib', f), 'utf8'))
+      .join('\n');
+    // And the codes a schema answers with (OAuth2's unsupported_grant_type: lib/http/validate.ts).
+    const wire = fs.readFileSync('lib/auth/wire/schemas.ts', 'utf8');
+    const written = [...new Set([...sources.matchAll(/HttpError\(\s*\d{3},\s*'([a-z_]+)'/g), ...wire.matchAll(/status: \d{3}, code: '([a-z_]+)'/g)].map((m) => m[1]!))].sort();
+    expect(document.components.schemas.Error.properties.error.enum).toEqual(written);
+    const login = document.paths['/auth/login']!.post!.responses;
+    expect(login['401']!.content!['application/json']!.schema.properties!.error!.enum).toEqual(['invalid_credentials']);
+    const me = document.paths['/auth/me']!.get!.responses;
+    expect(me['401']!.content!['application/json']!.schema.properties!.error!.enum).toEqual(['unauthorized', 'invalid_token']);
+    expect(JSON.stringify(me['401'])).not.toMatch(/password/);
+    for (const [route, item] of Object.entries(document.paths)) {
+      for (const [method, operation] of Object.entries(item)) {
+        for (const status of ['429', '503']) {
+          const answer = operation.responses[status] as { headers?: Record<string, unknown> } | undefined;
+          if (answer) expect(answer.headers?.['Retry-After'], `${method} ${route} ${status}`).toBeDefined();
+        }
+      }
+    }
+  });
+
+  test('no generator leftovers: no ±2^53 integer bounds, no regex beside a uuid or date-time format, no request default that a client generator would make required', async ({ api }) => {
+    const text = await (await api.get('/openapi.json')).text();
+    expect(text).not.toContain(String(Number.MAX_SAFE_INTEGER));
+    const walk = (node: unknown, io: 'request' | 'response', where: string): void => {
+      if (typeof node !== 'object' || node === null) return;
+      const schema = node as Record<string, unknown>;
+      if (schema.format === 'uuid' || schema.format === 'date-time') expect(schema.pattern, where).toBeUndefined();
+      if (io === 'request') expect(schema.default, where).toBeUndefined();
+      for (const [key, value] of Object.entries(schema)) walk(value, io, `${where}/${key}`);
+    };
+    const document = JSON.parse(text) as { components: { schemas: Record<string, unknown> } };
+    for (const [name, schema] of Object.entries(document.components.schemas)) walk(schema, /Request$|Form$/.test(name) ? 'request' : 'response', name);
+    expect((document.components.schemas.LogoutRequest as { required?: string[] }).required ?? []).toEqual([]);
   });
 
   test('the validator does catch a broken document (so "valid" above means something)', async ({ api }) => {
@@ -82,9 +145,9 @@ test.describe('GET /openapi.json', () => {
       'application/x-www-form-urlencoded',
     ]);
     expect(schemas.Error).toMatchObject({ required: ['error', 'message'] });
-    expect(schemas.User!.required).toEqual(['id', 'email', 'is_active', 'email_verified', 'created_at']);
+    expect(schemas.User!.required).toEqual(['id', 'email', 'is_active', 'email_verified', 'two_factor_enabled', 'created_at']);
     expect(document.paths['/auth/me']!.get!.security).toEqual([{ bearerAuth: [] }]);
-    expect(document.paths['/auth/login']!.post!.security).toBeUndefined();
+    expect(document.paths['/auth/login']!.post!.security).toEqual([]);
   });
 
   test('declares the bearer and refresh-cookie security schemes and the error shape on every operation', async ({ api }) => {
@@ -100,8 +163,8 @@ test.describe('GET /openapi.json', () => {
     expect((document.paths['/auth/logout']!.post as unknown as { security: unknown }).security).toEqual([{ bearerAuth: [] }, { refreshCookie: [] }]);
     for (const [route, item] of Object.entries(document.paths)) {
       for (const [method, operation] of Object.entries(item)) {
-        const error = operation.responses['500']?.content?.['application/json']?.schema;
-        expect(error, `${method} ${route}`).toEqual({ $ref: '#/components/schemas/Error' });
+        const error = operation.responses['500']?.content?.['application/json']?.schema as { allOf?: unknown[] } | undefined;
+        expect(error?.allOf, `${method} ${route}`).toEqual([{ $ref: '#/components/schemas/Error' }]);
       }
     }
   });

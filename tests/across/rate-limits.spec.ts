@@ -75,7 +75,7 @@ async function expectLimited(response: Response, maxRetryAfter: number): Promise
   const retryAfter = Number(response.headers.get('retry-after'));
   expect(retryAfter).toBeGreaterThanOrEqual(1);
   expect(retryAfter).toBeLessThanOrEqual(maxRetryAfter);
-  expect(await response.json()).toEqual({ error: 'rate_limited', message: expect.stringMatching(/Try again in \d+ seconds/) });
+  expect(await response.json()).toEqual({ error: 'rate_limited', message: expect.stringMatching(/Try again in (1 second|\d+ seconds)\./) });
   return retryAfter;
 }
 

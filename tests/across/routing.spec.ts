@@ -8,7 +8,8 @@ test.describe('routing', () => {
     expect(response.headers()['cache-control']).toBe('no-store');
   });
 
-  for (const path of ['/nope', '/auth', '/auth/register/extra']) {
+  // /reset-password: in production the pages mail links open are the front end's, not hints (see dev.spec.ts).
+  for (const path of ['/nope', '/auth', '/auth/register/extra', '/reset-password?token=x', '/verify-email']) {
     test(`unknown path ${path} answers a JSON 404`, async ({ api }) => {
       const response = await api.post(path);
       expect(response.status()).toBe(404);

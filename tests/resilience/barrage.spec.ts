@@ -15,6 +15,13 @@ type Probe = { name: string; method: string; path: string; headers?: Record<stri
 const POST_ROUTES = [
   '/auth/register', '/auth/login', '/auth/refresh', '/auth/logout', '/auth/password',
   '/auth/password/forgot', '/auth/password/reset', '/auth/email/verify', '/auth/email/resend',
+  '/auth/login/2fa', '/auth/2fa/totp/setup', '/auth/2fa/totp/confirm', '/auth/2fa/recovery-codes',
+];
+
+/** Codes that are not 6 ASCII digits (or are, where nothing is pending): never a 2xx, never a 5xx. */
+const badCodes: unknown[] = [
+  1, 123456, true, null, [], {}, '', '12345', '1234567', 'abcdef', '１２３４５６', '١٢٣٤٥٦', '12 34 5', '123456\n', "' or 1=1",
+  '0x1E240', '1e5', '-12345', '\u0000123456', '9'.repeat(5000), 'aaaaa-aaaaa',
 ];
 const TAG = 'barrage';
 
@@ -84,7 +91,18 @@ function probes(tokens: [string, string][], validToken: string): Probe[] {
     list.push({ name: `${path} no body at all`, method: 'POST', path, headers: {} });
     list.push({ name: `${path} duplicate form fields`, method: 'POST', path, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'username=a&username=b&password=x&grant_type=password&grant_type=refresh_token' });
   }
-  for (const [path, method] of [['/auth/me', 'GET'], ['/auth/me', 'DELETE'], ['/auth/logout', 'POST'], ['/auth/password', 'POST'], ['/auth/email/resend', 'POST']] as const) {
+  for (const code of badCodes) {
+    const auth = { authorization: `Bearer ${validToken}`, 'content-type': 'application/json' };
+    const shown = JSON.stringify(code)?.slice(0, 30);
+    list.push(
+      { name: `POST /auth/2fa/totp/confirm code ${shown}`, method: 'POST', path: '/auth/2fa/totp/confirm', headers: auth, body: JSON.stringify({ code }) },
+      { name: `DELETE /auth/2fa/totp code ${shown}`, method: 'DELETE', path: '/auth/2fa/totp', headers: auth, body: JSON.stringify({ password: PASSWORD, code }) },
+      { name: `DELETE /auth/2fa/totp recovery_code ${shown}`, method: 'DELETE', path: '/auth/2fa/totp', headers: auth, body: JSON.stringify({ password: PASSWORD, recovery_code: code }) },
+      { name: `POST /auth/login/2fa code ${shown}`, method: 'POST', path: '/auth/login/2fa', headers: json, body: JSON.stringify({ mfa_token: 'x'.repeat(43), code }) },
+      { name: `POST /auth/login/2fa recovery_code ${shown}`, method: 'POST', path: '/auth/login/2fa', headers: json, body: JSON.stringify({ mfa_token: code, recovery_code: code }) },
+    );
+  }
+  for (const [path, method] of [['/auth/me', 'GET'], ['/auth/me', 'DELETE'], ['/auth/logout', 'POST'], ['/auth/password', 'POST'], ['/auth/email/resend', 'POST'], ['/auth/2fa/totp/setup', 'POST'], ['/auth/2fa/totp', 'DELETE'], ['/auth/2fa/recovery-codes', 'POST']] as const) {
     const body = method === 'GET' ? undefined : JSON.stringify({ password: PASSWORD });
     for (const [name, token] of tokens) list.push({ name: `${method} ${path} token ${name}`, method, path, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body });
     for (const header of AUTH_HEADERS) list.push({ name: `${method} ${path} Authorization ${JSON.stringify(header.slice(0, 30))}`, method, path, headers: { authorization: header, 'content-type': 'application/json' }, body });
@@ -169,7 +187,9 @@ test('a barrage of malformed requests gets only 4xx JSON answers, and writes not
 
   // The server is still up and still serves.
   expect((await api.get('/health')).status()).toBe(200);
-  expect((await api.get('/auth/me', { headers: { authorization: `Bearer ${account.token}` } })).status()).toBe(200);
+  const me = await api.get('/auth/me', { headers: { authorization: `Bearer ${account.token}` } });
+  expect(me.status()).toBe(200);
+  expect((await me.json()).two_factor_enabled).toBe(false);
   const rows = await withDb(async (db) => (await db.query(`select email from users where email ilike $1 order by email`, [`%${TAG}%`])).rows.map((r) => r.email));
   expect(rows).toEqual([...valid].sort());
   for (const [n, email] of valid.entries()) {

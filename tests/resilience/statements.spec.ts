@@ -12,6 +12,7 @@ import { applyMigrations } from '../../scripts/migrate';
 import { expect, PASSWORD, test, uniqueEmail } from '../support/fixtures';
 import { serverEnv, startServer, type TestServer } from '../support/server';
 import { linkToken } from '../support/links';
+import { totpCode, wrongCode } from '../support/two-factor';
 
 /**
  * The expected statements per request, in one place, with rate limits on (each limit check is one
@@ -71,6 +72,22 @@ const EXPECTED_STATEMENTS = {
   // the user and session + limit and count (as a password change) + the hash + delete the user and its counters
   'DELETE /auth/me': 4,
   'DELETE /auth/me (wrong password)': 3,
+  // Two-factor. The user and session + limit and count + the hash and 2FA state (one read) + the pending secret
+  'POST /auth/2fa/totp/setup': 4,
+  // the user and session + the pending secret + turn it on, replace the recovery codes (one statement)
+  'POST /auth/2fa/totp/confirm': 3,
+  // as a login, the session replaced by the second step's challenge (one insert that also forgets the
+  // account's dead challenges)
+  'POST /auth/login (two-factor)': 3,
+  // count a try on the mfa_token (returning its account) + limit and count (as a password) + spend the
+  // code's step and the token (one statement) + the session, as login
+  'POST /auth/login/2fa': 4,
+  'POST /auth/login/2fa (recovery code)': 4,
+  'POST /auth/login/2fa (wrong code)': 2, // the code is checked in memory: nothing to spend
+  // the user and session + limit and count + the hash and state + replace the codes
+  'POST /auth/2fa/recovery-codes': 4,
+  // the user and session + limit and count + the hash and state + spend the recovery code + turn 2FA off
+  'DELETE /auth/2fa/totp': 5,
 } as const;
 
 test.describe.configure({ mode: 'serial' });
@@ -225,6 +242,50 @@ test('each endpoint runs only the statements it needs', async ({ playwright }) =
   );
   await expectStatements('DELETE /auth/me', async () =>
     expect((await api.delete('/auth/me', { headers: again, data: { password } })).status()).toBe(204),
+  );
+  await api.dispose();
+});
+
+test('two-factor runs only the statements it needs', async ({ playwright }) => {
+  const api = await playwright.request.newContext({ baseURL: server.url });
+  const email = uniqueEmail('statements-2fa');
+  const credentials = { email, password: PASSWORD };
+  expect((await api.post('/auth/register', { data: credentials })).status()).toBe(201);
+  const bearer = { authorization: `Bearer ${(await (await api.post('/auth/login', { data: credentials })).json()).access_token}` };
+
+  let secret = '';
+  await expectStatements('POST /auth/2fa/totp/setup', async () => {
+    const response = await api.post('/auth/2fa/totp/setup', { headers: bearer, data: { password: PASSWORD } });
+    expect(response.status()).toBe(200);
+    secret = (await response.json()).secret;
+  });
+  await expectStatements('POST /auth/2fa/totp/confirm', async () =>
+    expect((await api.post('/auth/2fa/totp/confirm', { headers: bearer, data: { code: totpCode(secret) } })).status()).toBe(200),
+  );
+  let mfa = '';
+  await expectStatements('POST /auth/login (two-factor)', async () => {
+    const response = await api.post('/auth/login', { data: credentials });
+    expect(response.status()).toBe(403);
+    mfa = (await response.json()).mfa_token;
+  });
+  await expectStatements('POST /auth/login/2fa (wrong code)', async () =>
+    expect((await api.post('/auth/login/2fa', { data: { mfa_token: mfa, code: wrongCode(secret) } })).status()).toBe(401),
+  );
+  await expectStatements('POST /auth/login/2fa', async () =>
+    expect((await api.post('/auth/login/2fa', { data: { mfa_token: mfa, code: totpCode(secret, 1) } })).status()).toBe(200),
+  );
+  let codes: string[] = [];
+  await expectStatements('POST /auth/2fa/recovery-codes', async () => {
+    const response = await api.post('/auth/2fa/recovery-codes', { headers: bearer, data: { password: PASSWORD } });
+    expect(response.status()).toBe(200);
+    codes = (await response.json()).recovery_codes;
+  });
+  mfa = (await (await api.post('/auth/login', { data: credentials })).json()).mfa_token;
+  await expectStatements('POST /auth/login/2fa (recovery code)', async () =>
+    expect((await api.post('/auth/login/2fa', { data: { mfa_token: mfa, recovery_code: codes[0] } })).status()).toBe(200),
+  );
+  await expectStatements('DELETE /auth/2fa/totp', async () =>
+    expect((await api.delete('/auth/2fa/totp', { headers: bearer, data: { password: PASSWORD, recovery_code: codes[1] } })).status()).toBe(204),
   );
   await api.dispose();
 });

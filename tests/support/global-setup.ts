@@ -30,6 +30,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   process.env.TEST_DATABASE_URL = databaseUrl;
   process.env.TEST_DB_PORT = String(cluster.port);
   process.env.TEST_JWT_SECRET = randomBytes(32).toString('base64url');
+  process.env.TEST_TOTP_ENCRYPTION_KEY = randomBytes(32).toString('base64url');
   // Workers inherit these: the test servers send to TEST_SMTP_URL, waitForMail() reads TEST_MAIL_DIR.
   const mail = await startTestMailServer();
   process.env.TEST_SMTP_URL = mail.url;

@@ -36,5 +36,5 @@ export function serverModulesInProcess(test: TestType<object, object>, settings:
 
 /** The settings of the test database and secret, as the test server has them (the global setup's). */
 export function testServerSettings(): Record<string, string> {
-  return { DATABASE_URL: process.env.TEST_DATABASE_URL!, JWT_SECRET: process.env.TEST_JWT_SECRET!, RATE_LIMIT: 'off' };
+  return { DATABASE_URL: process.env.TEST_DATABASE_URL!, JWT_SECRET: process.env.TEST_JWT_SECRET!, TOTP_ENCRYPTION_KEY: process.env.TEST_TOTP_ENCRYPTION_KEY!, RATE_LIMIT: 'off' };
 }

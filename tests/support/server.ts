@@ -8,6 +8,7 @@ export function serverEnv(overrides: Record<string, string | undefined> = {}): N
   return productionEnv({
     DATABASE_URL: process.env.TEST_DATABASE_URL,
     JWT_SECRET: process.env.TEST_JWT_SECRET,
+    TOTP_ENCRYPTION_KEY: process.env.TEST_TOTP_ENCRYPTION_KEY,
     BCRYPT_COST: '10',
     SMTP_URL: process.env.TEST_SMTP_URL,
     MAIL_FROM: 'neon-next-auth tests <no-reply@example.com>',

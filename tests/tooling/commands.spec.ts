@@ -37,3 +37,12 @@ test.describe('database commands', () => {
     expect(left.sort()).toEqual([ids.live, ids.revokedRecently].sort());
   });
 });
+
+test('mail:token refuses an unknown kind at once, naming the kinds it knows', async () => {
+  const { code, stderr } = await runScript('mail-token', ['ada@example.com', 'reset']);
+  expect(code).not.toBe(0);
+  expect(stderr).toContain('Unknown kind "reset"');
+  expect(stderr).toContain('password_reset | verify_email');
+  // Not the answer of a search that waited and found nothing.
+  expect(stderr).not.toContain('No message with a token');
+});

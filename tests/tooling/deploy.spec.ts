@@ -35,6 +35,32 @@ test.describe('deploy', () => {
     }
   });
 
+  test('`next start <dir>` works from another folder (next.config.ts loads without the app\'s modules)', async () => {
+    const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), 'elsewhere-'));
+    try {
+      const server = await startServer(serverEnv(), { from: elsewhere });
+      try {
+        expect((await fetch(`${server.url}/health`)).status).toBe(200);
+        expect(server.output()).not.toContain('Cannot find module');
+      } finally {
+        await server.stop();
+      }
+    } finally {
+      fs.rmSync(elsewhere, { recursive: true, force: true });
+    }
+  });
+
+  test('`npx drizzle-kit migrate` with no database named says which URL to set, and what to run for the local one', async () => {
+    const env = { ...process.env, DATABASE_URL: '', DATABASE_URL_UNPOOLED: '', __NEXT_PROCESSED_ENV: 'true' };
+    const result = await promisify(execFile)('npx', ['drizzle-kit', 'migrate'], { env, timeout: 60_000 }).then(
+      () => ({ failed: false, output: '' }),
+      (error: { stdout: string; stderr: string }) => ({ failed: true, output: error.stdout + error.stderr }),
+    );
+    expect(result.failed).toBe(true);
+    expect(result.output).toContain('DATABASE_URL_UNPOOLED, the direct (unpooled) connection string');
+    expect(result.output).toContain('npm run db:migrate');
+  });
+
   test('the release step, `npx drizzle-kit migrate`, migrates the database named by DATABASE_URL_UNPOOLED', async () => {
     const adminUrl = new URL(process.env.TEST_DATABASE_URL!);
     adminUrl.pathname = '/postgres';

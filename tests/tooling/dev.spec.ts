@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { readMailConfig } from '../../lib/config/mail';
 import { passwordResetMessage } from '../../lib/mail/messages';
 import { sendMail } from '../../lib/mail/send';
-import { ensureJwtSecret } from '../../scripts/support/jwt-secret';
+import { ensureJwtSecret, ensureTotpKey } from '../../scripts/support/jwt-secret';
 import { expect, PASSWORD, test, uniqueEmail } from '../support/fixtures';
 import { freePortPair, interrupt, runScriptInBackground } from '../support/processes';
 import { freePort } from '../support/server';
@@ -52,6 +52,18 @@ test.describe('npm run dev', () => {
       // Kept as a file too (beside the sign-up's verification message).
       const kept = fs.readdirSync(mailDir).filter((name) => name.endsWith('.eml'));
       expect(kept.filter((name) => fs.readFileSync(path.join(mailDir, name), 'utf8').includes('dev-token-1'))).toHaveLength(1);
+      // The link opens a page this API does not have: in development it answers which POST to make.
+      const hint = await fetch(`${base}/reset-password?token=dev-token-1`);
+      expect(hint.status).toBe(200);
+      expect(await hint.json()).toEqual({
+        message: expect.stringContaining('POSTs the token'),
+        method: 'POST',
+        path: '/auth/password/reset',
+        body: { token: 'dev-token-1', new_password: '<the new password>' },
+      });
+      const verifyHint = await (await fetch(`${base}/verify-email?token=abc`)).json();
+      expect(verifyHint).toMatchObject({ method: 'POST', path: '/auth/email/verify', body: { token: 'abc' } });
+      expect((await fetch(`${base}/reset-password?token=dev-token-1`, { method: 'POST' })).status).toBe(404);
       // `next dev` builds the bcrypt worker too: registration hashed on a worker thread, not the fallback.
       expect(dev.output()).not.toContain('worker threads unavailable');
     } finally {
@@ -61,11 +73,12 @@ test.describe('npm run dev', () => {
     }
   });
 
-  test('with no JWT_SECRET, one is written to .env.local (git-ignored, owner-only)', () => {
+  test('with no JWT_SECRET or TOTP_ENCRYPTION_KEY, one is written to .env.local (git-ignored, owner-only)', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dev-secret-'));
-    const saved = { JWT_SECRET: process.env.JWT_SECRET, JWT_PRIVATE_KEY: process.env.JWT_PRIVATE_KEY };
+    const saved = { JWT_SECRET: process.env.JWT_SECRET, JWT_PRIVATE_KEY: process.env.JWT_PRIVATE_KEY, TOTP_ENCRYPTION_KEY: process.env.TOTP_ENCRYPTION_KEY };
     delete process.env.JWT_SECRET;
     delete process.env.JWT_PRIVATE_KEY;
+    delete process.env.TOTP_ENCRYPTION_KEY;
     try {
       fs.writeFileSync(path.join(dir, '.env.local'), 'OTHER=1');
       expect(ensureJwtSecret(dir)).toBe(true);
@@ -74,6 +87,9 @@ test.describe('npm run dev', () => {
       expect(fs.statSync(path.join(dir, '.env.local')).mode & 0o777).toBe(0o600);
       // Set now: a second call writes nothing.
       expect(ensureJwtSecret(dir)).toBe(false);
+      expect(ensureTotpKey(dir)).toBe(true);
+      expect(fs.readFileSync(path.join(dir, '.env.local'), 'utf8')).toMatch(/\nTOTP_ENCRYPTION_KEY=[A-Za-z0-9_-]{43}\n$/);
+      expect(ensureTotpKey(dir)).toBe(false);
     } finally {
       Object.assign(process.env, saved);
       for (const [key, value] of Object.entries(saved)) if (value === undefined) delete process.env[key];

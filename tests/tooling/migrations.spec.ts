@@ -19,6 +19,9 @@ test.describe('the users table, as the migration creates it', () => {
       { column_name: 'is_active', data_type: 'boolean', is_nullable: 'NO', column_default: 'true' },
       { column_name: 'created_at', data_type: 'timestamp with time zone', is_nullable: 'NO', column_default: 'now()' },
       { column_name: 'email_verified_at', data_type: 'timestamp with time zone', is_nullable: 'YES', column_default: null },
+      { column_name: 'totp_secret', data_type: 'text', is_nullable: 'YES', column_default: null },
+      { column_name: 'totp_pending_secret', data_type: 'text', is_nullable: 'YES', column_default: null },
+      { column_name: 'totp_last_step', data_type: 'bigint', is_nullable: 'YES', column_default: null },
     ]);
   });
 

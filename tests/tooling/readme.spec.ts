@@ -31,12 +31,14 @@ function expectJsonLike(actual: unknown, expected: unknown): void {
 }
 
 test('the README curl walkthrough works as written and answers as shown', async () => {
+  // The two-factor steps wait for the authenticator's next code: up to 30 s.
+  test.setTimeout(150_000);
   const steps = walkthrough();
   expect(steps.length).toBeGreaterThanOrEqual(10);
   const base = process.env.TEST_BASE_URL!;
   const script = steps.map((step, i) => `echo '@@step ${i}@@'\n${step.command.replaceAll('http://localhost:3000', base)}`).join('\n');
   const output = await new Promise<string>((resolve, reject) =>
-    execFile('bash', ['-c', `set -euo pipefail\n${script}`], { timeout: 90_000, env: { ...process.env, LOCAL_MAIL_DIR: process.env.TEST_MAIL_DIR } }, (error, stdout, stderr) =>
+    execFile('bash', ['-c', `set -euo pipefail\n${script}`], { timeout: 120_000, env: { ...process.env, LOCAL_MAIL_DIR: process.env.TEST_MAIL_DIR } }, (error, stdout, stderr) =>
       error ? reject(new Error(`${error.message}\n${stderr}\n${stdout}`)) : resolve(stdout),
     ),
   );

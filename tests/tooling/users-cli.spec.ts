@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { expect, PASSWORD, test, withDb } from '../support/fixtures';
 import { runNpmScript } from '../support/cli';
 import { ACCOUNT_INACTIVE, answer, SESSION_ENDED } from '../support/sessions';
+import { enableTwoFactor, mfaToken } from '../support/two-factor';
 
 // The admin CLI as an operator runs it, against the test database.
 const users = (...args: string[]) => runNpmScript('users', args, { DATABASE_URL: process.env.TEST_DATABASE_URL });
@@ -36,6 +37,20 @@ test.describe('npm run users', () => {
     expect((await api.get('/auth/me', { headers: { authorization: `Bearer ${(await again.json()).access_token}` } })).status()).toBe(200);
     // The sessions deactivation ended stay ended: their tokens do not come back to life.
     expect(await answer(me())).toEqual({ status: 401, body: SESSION_ENDED });
+  });
+
+  test('reset-2fa turns two-factor off and ends every session: the password alone logs in again', async ({ api, account }) => {
+    test.slow(); // two CLI runs, each a cold tsx start
+    await enableTwoFactor(api, account);
+    const pending = await mfaToken(api, account.email, PASSWORD);
+    expect(await users('reset-2fa', account.email)).toMatchObject({ code: 0, stdout: `${account.email}: two-factor is off and every session has ended.\n` });
+    expect(await answer(api.get('/auth/me', { headers: { authorization: `Bearer ${account.token}` } }))).toEqual({ status: 401, body: SESSION_ENDED });
+    const login = await api.post('/auth/login', { data: { email: account.email, password: PASSWORD } });
+    expect(login.status()).toBe(200);
+    expect((await api.get('/auth/me', { headers: { authorization: `Bearer ${(await login.json()).access_token}` } })).status()).toBe(200);
+    // A second step begun before the reset is void.
+    expect((await api.post('/auth/login/2fa', { data: { mfa_token: pending, recovery_code: 'aaaaa-aaaaa' } })).status()).toBe(401);
+    expect((await users('reset-2fa', 'nobody-here@example.com')).code).toBe(1);
   });
 
   test('an unknown email exits 1 and says how to see who exists', async () => {

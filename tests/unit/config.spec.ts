@@ -40,7 +40,7 @@ test('defaults hold when nothing is set, and a production start also needs a dat
   expect(config.database.poolMax).toBe(10);
   expect(config.auth.sessionMaxAge).toBe(90 * 86400);
   expect(config.http.corsOrigins).toEqual([]);
-  expect(() => readConfig({}, { strict: true })).toThrow(/2 settings need fixing[\s\S]*JWT_SECRET is not set[\s\S]*DATABASE_URL is not set/);
+  expect(() => readConfig({}, { strict: true })).toThrow(/3 settings need fixing[\s\S]*JWT_SECRET is not set[\s\S]*TOTP_ENCRYPTION_KEY is not set[\s\S]*DATABASE_URL is not set/);
 });
 
 test("an account's cap on failures must exceed one address's free attempts, or one address could lock it", () => {

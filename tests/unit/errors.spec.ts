@@ -89,3 +89,10 @@ test.describe('an unexpected failure (e.g. hashing, or a bad query)', () => {
     expect(log).not.toContain('ann@example.com');
   });
 });
+
+test('a wait of one second is "1 second", of more "N seconds"', async () => {
+  const { httpErrorFor } = await import('../../lib/http/failures');
+  const { rateLimited } = await import('../../lib/auth/errors');
+  expect(httpErrorFor(rateLimited(1)).message).toBe('Too many attempts. Try again in 1 second.');
+  expect(httpErrorFor(rateLimited(2)).message).toBe('Too many attempts. Try again in 2 seconds.');
+});

@@ -7,6 +7,10 @@ import {
   passwordResetMessage,
   signupAttemptMessage,
   verifyEmailMessage,
+  twoFactorEnabledMessage,
+  twoFactorDisabledMessage,
+  recoveryCodeUsedMessage,
+  recoveryCodesReplacedMessage,
   type MessageSettings,
 } from '../../lib/mail/messages';
 
@@ -47,8 +51,15 @@ test.describe('mail messages', () => {
       passwordChangedMessage(settings),
       signupAttemptMessage(settings),
       accountDeletedMessage(settings),
+      twoFactorEnabledMessage(settings),
+      twoFactorDisabledMessage(settings),
+      recoveryCodeUsedMessage(settings, { remaining: 9 }),
+      recoveryCodesReplacedMessage(settings),
     ];
-    expect(messages.map((m) => m.kind)).toEqual(['password_reset', 'verify_email', 'password_changed', 'signup_attempt', 'account_deleted']);
+    expect(messages.map((m) => m.kind)).toEqual([
+      'password_reset', 'verify_email', 'password_changed', 'signup_attempt', 'account_deleted',
+      'two_factor_enabled', 'two_factor_disabled', 'recovery_code_used', 'recovery_codes_replaced',
+    ]);
     for (const message of messages) {
       expect(message.text, message.kind).toMatch(/If (you did not|it was not you)/);
       expect(message.html, message.kind).toMatch(/If (you did not|it was not you)/);

@@ -7,8 +7,11 @@ import type { PublicJwk } from '../../config/signing-keys';
 /** RFC 9068 access-token type, checked on verify so that no other kind of JWT passes for one. */
 export const ACCESS_TOKEN_TYP = 'at+jwt';
 
-/** sid: the login session the token belongs to (see sessions). Every access token has one. */
-export type AccessClaims = { sub: string; sid: string; jti: string; iat: number; exp: number };
+/**
+ * sid: the login session the token belongs to (see sessions). Every access token has one. amr: how
+ * that login proved who it was (RFC 8176): ["pwd"], or ["pwd", "otp"] with two-factor.
+ */
+export type AccessClaims = { sub: string; sid: string; jti: string; iat: number; exp: number; amr?: string[] };
 
 type VerifyKey = { alg: string; key: CryptoKey };
 
@@ -70,11 +73,11 @@ function processKeys(): Promise<Keys> {
   return (holder.__authKeys ??= importKeys(signingConfig()));
 }
 
-export async function issueAccessToken(userId: string, sessionId: string): Promise<{ token: string; expiresIn: number }> {
+export async function issueAccessToken(userId: string, sessionId: string, amr: readonly string[] = ['pwd']): Promise<{ token: string; expiresIn: number }> {
   const settings = config().auth;
   const { alg, kid, signingKey } = await processKeys();
   const now = Math.floor(Date.now() / 1000);
-  const token = await new SignJWT({ sid: sessionId })
+  const token = await new SignJWT({ sid: sessionId, amr: [...amr] })
     .setProtectedHeader({ alg, typ: ACCESS_TOKEN_TYP, ...(kid ? { kid } : {}) })
     .setSubject(userId)
     .setIssuer(settings.issuer)

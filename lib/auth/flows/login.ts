@@ -7,6 +7,7 @@ import { knownClientColumns, knownClientOf, newDeviceToken } from '../store/know
 import { dummyHash, hashPassword, needsRehash, verifyPassword } from '../crypto/password';
 import { countPasswordAttempt } from '../limits/password-backoff';
 import { startLoginSession, type IssuedSession, type LoginClient } from '../store/sessions';
+import { createMfaChallenge } from '../store/two-factor';
 import { upgradePasswordHash } from '../store/users';
 
 type Candidate = {
@@ -17,9 +18,15 @@ type Candidate = {
   email_verified: boolean | null;
   /** EMAIL_VERIFICATION=required: the password of a live pending sign-up of this email. */
   pending_hash: string | null;
+  /** Whether the account has two-factor on (a TOTP secret). */
+  two_factor: boolean | null;
   known_device: boolean;
   known_address: boolean;
 };
+
+export type LoggedIn = IssuedSession & { userId: string };
+/** The right password for an account with 2FA: the token of the second step, nothing else. */
+export type SecondFactorRequired = { mfaToken: string };
 
 /**
  * One read: the account with this email (if any), its pending sign-up, and whether it knows this
@@ -30,6 +37,7 @@ async function findCandidate(email: string, address: string, deviceToken: string
     select u.${sql.identifier(users.id.name)} as id, u.${sql.identifier(users.email.name)} as email,
       u.${sql.identifier(users.hashedPassword.name)} as hashed_password, u.${sql.identifier(users.isActive.name)} as is_active,
       u.${sql.identifier(users.emailVerifiedAt.name)} is not null as email_verified,
+      u.${sql.identifier(users.totpSecret.name)} is not null as two_factor,
       p.${sql.identifier(pendingSignups.hashedPassword.name)} as pending_hash,
       ${knownClientColumns(sql`u.${sql.identifier(users.id.name)}`, address, deviceToken)}
     from (select ${email.toLowerCase()}::text as email) as asked
@@ -49,7 +57,7 @@ export async function logIn(
   email: string,
   password: string,
   client: LoginClient & { deviceToken?: string },
-): Promise<IssuedSession & { userId: string; deviceToken: string }> {
+): Promise<(LoggedIn & { deviceToken: string }) | SecondFactorRequired> {
   const candidate = await findCandidate(email, client.address, client.deviceToken);
   const known = knownClientOf(candidate, client.deviceToken);
   await countPasswordAttempt(client.address, email, known);
@@ -78,6 +86,9 @@ export async function logIn(
     const upgraded = await hashPassword(password);
     if (await upgradePasswordHash(user.id, verifiedHash, upgraded)) verifiedHash = upgraded;
   }
+  // Two-factor: the password alone starts nothing. The counted attempt stays counted until the
+  // second step succeeds.
+  if (candidate.two_factor) return { mfaToken: await createMfaChallenge(user.id, verifiedHash) };
   // A known device keeps its token; any other client gets a new one.
   const keptToken = known !== undefined && known !== 'address' ? client.deviceToken! : newDeviceToken();
   const session = await startLoginSession(user, verifiedHash, { ...client, known, deviceToken: keptToken });

@@ -4,7 +4,11 @@ import {
   accountDeletedMessage,
   passwordChangedMessage,
   passwordResetMessage,
+  recoveryCodesReplacedMessage,
+  recoveryCodeUsedMessage,
   signupAttemptMessage,
+  twoFactorDisabledMessage,
+  twoFactorEnabledMessage,
   verifyEmailMessage,
 } from '../../mail/messages';
 import { requireMail } from '../../mail/send';
@@ -46,4 +50,24 @@ export function sendSignupAttempt(to: string): void {
 export function sendAccountDeleted(to: string): void {
   const { mail } = config();
   sendAfterResponse(to, accountDeletedMessage(mail), mail);
+}
+
+export function sendTwoFactorEnabled(to: string): void {
+  const { mail } = config();
+  sendAfterResponse(to, twoFactorEnabledMessage(mail), mail);
+}
+
+export function sendTwoFactorDisabled(to: string): void {
+  const { mail } = config();
+  sendAfterResponse(to, twoFactorDisabledMessage(mail), mail);
+}
+
+export function sendRecoveryCodeUsed(to: string, remaining: number): void {
+  const { mail } = config();
+  sendAfterResponse(to, recoveryCodeUsedMessage(mail, { remaining }), mail);
+}
+
+export function sendRecoveryCodesReplaced(to: string): void {
+  const { mail } = config();
+  sendAfterResponse(to, recoveryCodesReplacedMessage(mail), mail);
 }

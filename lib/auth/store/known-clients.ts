@@ -57,15 +57,18 @@ export function knownClientOf(row: { known_device: boolean; known_address: boole
 /**
  * WITH-list items for the statement that records a successful login or reset of the users `userIds`
  * yields: this device and this address remembered (their lifetimes renewed), and the account's
- * expired or least recently used known clients beyond KEPT_PER_ACCOUNT forgotten.
+ * expired or least recently used known clients beyond KEPT_PER_ACCOUNT forgotten. Without a device
+ * token, only the address.
  */
-export function rememberClient(userIds: SQL, deviceToken: string, address: string): SQL {
-  const device = deviceClient(hashDeviceToken(deviceToken));
+export function rememberClient(userIds: SQL, deviceToken: string | undefined, address: string): SQL {
   const here = knownAddressClient(address);
+  // No device token (a login finished by its second factor): the address alone.
+  const device = deviceToken ? deviceClient(hashDeviceToken(deviceToken)) : here;
   return sql`known_remembered as (
       insert into ${knownClients} (${k.userId}, ${k.client}, ${k.lastUsedAt}, ${k.expiresAt})
       select target.id, c.client, now(), now() + make_interval(days => c.days)
       from (${userIds}) as target, (values (${device}::text, ${DEVICE_DAYS}::int), (${here}::text, ${ADDRESS_DAYS}::int)) as c(client, days)
+      where c.client <> ${here} or c.days = ${ADDRESS_DAYS}
       on conflict (${k.userId}, ${k.client}) do update set ${k.lastUsedAt} = now(), ${k.expiresAt} = excluded.${k.expiresAt}
     ), known_forgotten as (
       delete from ${knownClients} as old

@@ -63,7 +63,7 @@ export async function renewPendingLink(email: string): Promise<string | undefine
   return rows.length === 1 ? token : undefined;
 }
 
-type Row = { id: string; email: string; is_active: boolean; email_verified_at: string | Date | null; created_at: string | Date; replaced: boolean };
+type Row = { id: string; email: string; totp_secret: string | null; is_active: boolean; email_verified_at: string | Date | null; created_at: string | Date; replaced: boolean };
 
 /**
  * Follows a pending sign-up's link, in one statement: the sign-up is spent (deleted: of two requests
@@ -85,7 +85,7 @@ export async function confirmPendingSignup(token: string): Promise<PublicUser | 
         ${sql.identifier(users.hashedPassword.name)} = excluded.${sql.identifier(users.hashedPassword.name)},
         ${sql.identifier(users.emailVerifiedAt.name)} = now()
       where ${users.emailVerifiedAt} is null
-      returning ${users.id} as id, ${users.email} as email, ${users.isActive} as is_active,
+      returning ${users.id} as id, ${users.email} as email, ${users.totpSecret} as totp_secret, ${users.isActive} as is_active,
         ${users.emailVerifiedAt} as email_verified_at, ${users.createdAt} as created_at, (xmax <> 0) as replaced
     ), ended as (
       update ${sessions} set ${sql.identifier(sessions.revokedAt.name)} = now()
@@ -97,6 +97,7 @@ export async function confirmPendingSignup(token: string): Promise<PublicUser | 
   return publicUser({
     id: row.id,
     email: row.email,
+    totpSecret: row.totp_secret,
     isActive: row.is_active,
     emailVerifiedAt: row.email_verified_at === null ? null : new Date(row.email_verified_at),
     createdAt: new Date(row.created_at),

@@ -39,7 +39,10 @@ function sha256(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
-export type IssuedSession = { sessionId: string; refreshToken: string; refreshExpiresIn: number };
+/** How a login proved who it was (RFC 8176 `amr` values): a password, and a one-time code with 2FA. */
+export type Amr = ['pwd'] | ['pwd', 'otp'];
+
+export type IssuedSession = { sessionId: string; refreshToken: string; refreshExpiresIn: number; amr: Amr };
 
 /** Where a login comes from: its address (as the rate limits count it) and its User-Agent. */
 export type LoginClient = { address: string; userAgent?: string | null };
@@ -62,6 +65,7 @@ const s = {
   lastUsedAt: sql.identifier(sessions.lastUsedAt.name),
   userAgent: sql.identifier(sessions.userAgent.name),
   ip: sql.identifier(sessions.ip.name),
+  amr: sql.identifier(sessions.amr.name),
 };
 
 /**
@@ -76,15 +80,17 @@ const s = {
 export async function startLoginSession(
   user: { id: string; email: string },
   verifiedHash: string,
-  client: LoginClient & { known?: KnownClient; deviceToken: string },
+  client: LoginClient & { known?: KnownClient; deviceToken?: string },
+  amr: Amr = ['pwd'],
 ): Promise<IssuedSession | undefined> {
   const { refreshTokenTtl, sessionMaxAge } = config().auth;
   const lifetime = Math.min(refreshTokenTtl, sessionMaxAge);
   const refreshToken = newRefreshToken();
   const { rows } = await getDb().execute<{ session_id: string }>(sql`
     with ${forgetFailuresFrom(user.email, client.address, client.known)}, session as (
-      insert into ${sessions} (${s.userId}, ${s.expiresAt}, ${s.userAgent}, ${s.ip})
-      select ${users.id}, now() + make_interval(secs => ${lifetime}), ${client.userAgent?.slice(0, USER_AGENT_KEPT) ?? null}, ${client.address}
+      insert into ${sessions} (${s.userId}, ${s.expiresAt}, ${s.userAgent}, ${s.ip}, ${s.amr})
+      select ${users.id}, now() + make_interval(secs => ${lifetime}), ${client.userAgent?.slice(0, USER_AGENT_KEPT) ?? null}, ${client.address},
+        ${`{${amr.join(',')}}`}::text[]
       from ${users}
       where ${users.id} = ${user.id} and ${users.hashedPassword} = ${verifiedHash} and ${users.isActive}
       for share
@@ -94,7 +100,7 @@ export async function startLoginSession(
     select ${sha256(refreshToken)}, id from session
     returning ${refreshTokens.sessionId} as session_id`);
   const sessionId = rows[0]?.session_id;
-  return sessionId ? { sessionId, refreshToken, refreshExpiresIn: lifetime } : undefined;
+  return sessionId ? { sessionId, refreshToken, refreshExpiresIn: lifetime, amr } : undefined;
 }
 
 export type RefreshResult =
@@ -134,9 +140,9 @@ export async function rotateRefreshToken(presented: string): Promise<RefreshResu
 
   return getDb().transaction(async (tx) => {
     const locked = await tx.execute<{
-      session_id: string; user_id: string; revoked: boolean; expired: boolean; is_active: boolean; expires_in: number; max_age_left: number;
+      session_id: string; user_id: string; amr: Amr; revoked: boolean; expired: boolean; is_active: boolean; expires_in: number; max_age_left: number;
     }>(sql`
-      select ${sessions.id} as session_id, ${sessions.userId} as user_id, ${sessions.revokedAt} is not null as revoked,
+      select ${sessions.id} as session_id, ${sessions.userId} as user_id, ${sessions.amr} as amr, ${sessions.revokedAt} is not null as revoked,
              ${sessions.expiresAt} <= now() or ${sessions.createdAt} + make_interval(secs => ${auth.sessionMaxAge}) <= now() as expired,
              ${users.isActive} as is_active,
              floor(extract(epoch from ${sessions.expiresAt} - now()))::int as expires_in,
@@ -171,7 +177,7 @@ export async function rotateRefreshToken(presented: string): Promise<RefreshResu
       // live branch and neither holder is logged out. Nothing is written.
       const successor = liveSuccessor(presented, byHash);
       if (!successor) return { ok: false, reason: 'unknown' } as const;
-      return { ok: true, userId: session.user_id, sessionId: session.session_id, refreshToken: successor, refreshExpiresIn: session.expires_in } as const;
+      return { ok: true, userId: session.user_id, sessionId: session.session_id, refreshToken: successor, refreshExpiresIn: session.expires_in, amr: session.amr } as const;
     }
 
     // Spend the presented token, keeping its successor sealed under it; issue the successor; forget the
@@ -201,7 +207,7 @@ export async function rotateRefreshToken(presented: string): Promise<RefreshResu
                                  ${sessions.createdAt} + make_interval(secs => ${auth.sessionMaxAge}))
       where ${sessions.id} = ${session.session_id}`);
     const refreshExpiresIn = Math.min(auth.refreshTokenTtl, session.max_age_left);
-    return { ok: true, userId: session.user_id, sessionId: session.session_id, refreshToken, refreshExpiresIn } as const;
+    return { ok: true, userId: session.user_id, sessionId: session.session_id, refreshToken, refreshExpiresIn, amr: session.amr } as const;
   });
 }
 

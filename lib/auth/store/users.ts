@@ -8,15 +8,27 @@ import { accountCountersOf, loginCountersOf } from '../limits/password-backoff';
 import { rememberClient } from './known-clients';
 import { revokeAllSessions } from './sessions';
 
-export type PublicUser = { id: string; email: string; is_active: boolean; email_verified: boolean; created_at: string };
+export type PublicUser = {
+  id: string;
+  email: string;
+  is_active: boolean;
+  email_verified: boolean;
+  two_factor_enabled: boolean;
+  created_at: string;
+};
 
-/** What a client may see of a user: never the hash. */
-export function publicUser(user: Pick<User, 'id' | 'email' | 'isActive' | 'emailVerifiedAt' | 'createdAt'>): PublicUser {
+/** A user as read: a whole row (with the sealed secret), or the public columns (with whether it is set). */
+type PublicSource = Pick<User, 'id' | 'email' | 'isActive' | 'emailVerifiedAt' | 'createdAt'> &
+  ({ twoFactorEnabled: boolean } | Pick<User, 'totpSecret'>);
+
+/** What a client may see of a user: never the hash, nor the two-factor secret. */
+export function publicUser(user: PublicSource): PublicUser {
   return {
     id: user.id,
     email: user.email,
     is_active: user.isActive,
     email_verified: user.emailVerifiedAt !== null,
+    two_factor_enabled: 'twoFactorEnabled' in user ? user.twoFactorEnabled : user.totpSecret !== null,
     created_at: user.createdAt.toISOString(),
   };
 }
@@ -27,13 +39,14 @@ const publicColumns = {
   isActive: users.isActive,
   emailVerifiedAt: users.emailVerifiedAt,
   createdAt: users.createdAt,
+  twoFactorEnabled: sql<boolean>`${users.totpSecret} is not null`,
 };
 
 /** The same columns for raw statements' `returning`, as publicUser() reads them. */
 const returningPublic = sql`${users.id} as id, ${users.email} as email, ${users.isActive} as "isActive",
-  ${users.emailVerifiedAt} as "emailVerifiedAt", ${users.createdAt} as "createdAt"`;
+  ${users.emailVerifiedAt} as "emailVerifiedAt", ${users.createdAt} as "createdAt", ${users.totpSecret} is not null as "twoFactorEnabled"`;
 
-type PublicRow = { id: string; email: string; isActive: boolean; emailVerifiedAt: string | Date | null; createdAt: string | Date };
+type PublicRow = { id: string; email: string; isActive: boolean; emailVerifiedAt: string | Date | null; createdAt: string | Date; twoFactorEnabled: boolean };
 
 /** A raw row (timestamps may arrive as text) as the public user. */
 function publicUserOfRow(row: PublicRow): PublicUser {

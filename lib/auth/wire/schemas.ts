@@ -8,7 +8,7 @@ import { MAX_PASSWORD_BYTES, normalizePassword, passwordBytes } from '../crypto/
 export const MIN_PASSWORD_LENGTH = 8;
 
 const email = z
-  .string({ error: 'Enter an email address.' })
+  .string({ error: (issue) => (issue.input === undefined ? 'Enter an email address.' : 'The email must be a string, like "name@example.com".') })
   .trim()
   .toLowerCase()
   .max(254, 'An email address has at most 254 characters.')
@@ -68,9 +68,22 @@ const deviceToken = z
 export const loginRequest = z.strictObject({ email, password: givenPassword, device_token: deviceToken, refresh_cookie: refreshCookieOptIn });
 
 /** The OAuth2 password grant as a form (RFC 6749 section 4.3), as FastAPI's OAuth2PasswordRequestForm. */
+/**
+ * An OAuth2 grant_type (RFC 6749): a value this endpoint does not take is 400 unsupported_grant_type
+ * (section 5.2), not a 422: lib/http/validate.ts answers the issue's `status` and `code`.
+ */
+const grantType = (expected: string) =>
+  z
+    .string({ error: `grant_type must be "${expected}".` })
+    .refine((value) => value === expected, {
+      error: `This endpoint takes grant_type=${expected} only.`,
+      params: { status: 400, code: 'unsupported_grant_type' },
+    })
+    .meta({ enum: [expected] });
+
 export const loginForm = z
   .object({
-    grant_type: z.literal('password', { error: 'grant_type must be "password".' }).optional(),
+    grant_type: grantType('password').optional(),
     username: email,
     password: givenPassword,
     scope: z.string().optional(),
@@ -92,12 +105,12 @@ const refreshToken = z
 /** POST /auth/refresh as JSON: grant_type is optional here. */
 export const refreshRequest = z.strictObject({
   refresh_token: refreshToken,
-  grant_type: z.literal('refresh_token', { error: 'grant_type must be "refresh_token".' }).optional(),
+  grant_type: grantType('refresh_token').optional(),
 });
 
 /** POST /auth/refresh as the OAuth2 form (RFC 6749 section 6): grant_type is required. */
 export const refreshForm = z.object({
-  grant_type: z.literal('refresh_token', { error: 'grant_type must be "refresh_token".' }),
+  grant_type: grantType('refresh_token'),
   refresh_token: refreshToken,
   scope: z.string().optional(),
   client_id: z.string().optional(),
@@ -133,11 +146,77 @@ export const emailVerificationRequest = z.strictObject({ token: linkToken });
 /** DELETE /auth/me */
 export const accountDeletionRequest = z.strictObject({ password: givenPassword });
 
+/** A TOTP code as an authenticator app shows it: 6 digits (spaces allowed, as apps group them). */
+const totpCode = z
+  .string({ error: 'Enter the 6-digit code from your authenticator app.' })
+  .transform((code) => code.replace(/\s/g, ''))
+  .pipe(z.string().regex(/^\d{6}$/, 'Enter the 6-digit code from your authenticator app.'))
+  .meta({ description: '6 digits from the authenticator app (spaces are ignored).', examples: ['123456'] });
+
+/** A recovery code as shown once: xxxxx-xxxxx (case, spaces and dashes are ignored). */
+const recoveryCode = z
+  .string({ error: 'Enter one of your recovery codes.' })
+  .min(1, 'Enter one of your recovery codes.')
+  .max(64, 'A recovery code has 10 letters and digits (xxxxx-xxxxx).')
+  .meta({ description: 'One of the recovery codes shown when 2FA was turned on; each works once.', examples: ['k7m2p-x9qrt'] });
+
+/** Exactly one of `code` and `recovery_code` (named in the 422 when neither or both are sent). */
+const oneSecondFactor = <T extends { code?: string; recovery_code?: string }>(body: T, context: z.RefinementCtx) => {
+  if ((body.code === undefined) === (body.recovery_code === undefined)) {
+    context.addIssue({ code: 'custom', path: ['code'], message: 'Send either code (from your authenticator app) or recovery_code, not both.' });
+  }
+};
+
+/** POST /auth/2fa/totp/setup: the password; and, when 2FA is on already, a code of the current authenticator. */
+export const totpSetupRequest = z.strictObject({
+  password: givenPassword,
+  code: totpCode.optional().describe('Required when two-factor is on already: a code of the current authenticator.'),
+});
+
+/** POST /auth/2fa/totp/confirm */
+export const totpConfirmRequest = z.strictObject({ code: totpCode });
+
+/** POST /auth/2fa/recovery-codes */
+export const recoveryCodesRequest = z.strictObject({ password: givenPassword });
+
+/** DELETE /auth/2fa/totp: the password and a code, or a recovery code. */
+export const totpDisableRequest = z
+  .strictObject({ password: givenPassword, code: totpCode.optional(), recovery_code: recoveryCode.optional() })
+  .superRefine(oneSecondFactor);
+
+/** POST /auth/login/2fa: the mfa_token of the 403 and a code, or a recovery code. */
+export const loginSecondFactorRequest = z
+  .strictObject({
+    mfa_token: z.string({ error: 'Send the mfa_token from the login answer.' }).min(1, 'Send the mfa_token from the login answer.').max(512),
+    code: totpCode.optional(),
+    recovery_code: recoveryCode.optional(),
+    refresh_cookie: refreshCookieOptIn,
+  })
+  .superRefine(oneSecondFactor);
+
+export const totpSetupResponse = z.object({
+  secret: z.string().describe('The shared secret, base32 (RFC 4648), for apps that take it typed in.'),
+  otpauth_uri: z.string().describe('otpauth://totp/ URI (issuer, label the email, SHA1, 6 digits, 30 s): what the QR code holds.'),
+  qr_svg: z.string().describe('The otpauth URI as a QR code, an SVG document.'),
+});
+
+export const recoveryCodesResponse = z.object({
+  recovery_codes: z.array(z.string()).length(10).describe('Ten single-use codes, shown only this once: store them offline. Earlier ones stop working.'),
+});
+
+/** POST /auth/login, right password, account with 2FA: the second step's token. */
+export const mfaRequiredResponse = z.object({
+  error: z.literal('mfa_required'),
+  message: z.string(),
+  mfa_token: z.string().describe('POST it to /auth/login/2fa with a code within 5 minutes; it works once, for at most 5 tries.'),
+});
+
 export const userResponse = z.object({
   id: z.uuid(),
   email: z.email(),
   is_active: z.boolean(),
   email_verified: z.boolean().describe('Whether the owner opened a verification link (or a password-reset link) sent to this email.'),
+  two_factor_enabled: z.boolean().describe('Whether logging in needs a code from an authenticator app (or a recovery code) after the password.'),
   created_at: z.iso.datetime({ offset: true }),
 });
 

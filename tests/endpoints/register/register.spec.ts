@@ -8,7 +8,7 @@ test.describe('POST /auth/register', () => {
     const response = await api.post('/auth/register', { data: { email, password: PASSWORD } });
     expect(response.status()).toBe(201);
     const body = await response.json();
-    expect(body).toEqual({ id: expect.any(String), email, is_active: true, email_verified: false, created_at: expect.any(String) });
+    expect(body).toEqual({ id: expect.any(String), email, is_active: true, email_verified: false, two_factor_enabled: false, created_at: expect.any(String) });
     expect(Date.parse(body.created_at)).toBeGreaterThan(Date.now() - 60_000);
 
     const row = await withDb(async (db) => (await db.query('select * from users where id = $1', [body.id])).rows[0]);

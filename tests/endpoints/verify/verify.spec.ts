@@ -24,7 +24,7 @@ test.describe('POST /auth/email/verify (EMAIL_VERIFICATION=optional, the default
     const { email, id } = await registered(api, 'verify-ok');
     const response = await verify(api, await linkToken(email, 'verify_email'));
     expect(response.status()).toBe(200);
-    expect(await response.json()).toEqual({ id, email, is_active: true, email_verified: true, created_at: expect.any(String) });
+    expect(await response.json()).toEqual({ id, email, is_active: true, email_verified: true, two_factor_enabled: false, created_at: expect.any(String) });
     const pair = await login(api, email);
     expect(await (await me(api, pair.access_token)).json()).toMatchObject({ id, email_verified: true });
     const at = await withDb(async (db) => (await db.query('select email_verified_at from users where id = $1', [id])).rows[0].email_verified_at);
