@@ -1,7 +1,7 @@
 /**
  * npm run db:prune: deletes what no request needs any more. Schedule it (cron, a CI schedule, a
  * serverless cron job) daily; nothing in the request path does this work.
- *   - sessions that expired (their refresh tokens go with them, on delete cascade)
+ *   - sessions that expired (their refresh state is part of their row)
  *   - sessions revoked more than PRUNE_REVOKED_AFTER ago (default 7d; kept that long for inspection)
  *   - rate-limit rows untouched for a day (every window and back-off is shorter than that)
  */

@@ -217,8 +217,9 @@ export const endpoints = {
     method: 'POST', path: '/auth/refresh', tag: 'auth',
     summary: 'Trade a refresh token for a new access and refresh pair',
     description:
-      'The presented refresh token is spent. Presented again within REFRESH_REUSE_GRACE of its use (a second tab, a lost answer), ' +
-      'it gets the same new refresh token back, with a fresh access token; later, it revokes the session (401 `invalid_grant`). ' +
+      'The presented refresh token is spent. The token spent just before the live one, presented again within REFRESH_REUSE_GRACE ' +
+      'of its use (a second tab, a lost answer), gets the live refresh token back with a fresh access token; any other spent token ' +
+      'of the session, at any time, revokes the session (401 `invalid_grant`). ' +
       'No refresh moves a session past SESSION_MAX_AGE from its login. JSON `{refresh_token}` or the OAuth2 form with `grant_type=refresh_token` (RFC 6749 section 6). ' +
       'Without a refresh token in the body, the refresh cookie is used (same rules), and the new one comes back as the cookie.',
     body: { json: 'RefreshRequest', form: 'RefreshForm', optional: true },
@@ -242,10 +243,14 @@ export const endpoints = {
   }),
   changePassword: endpoint({
     method: 'POST', path: '/auth/password', tag: 'auth', auth: 'user',
-    summary: 'Change the password; ends every other session',
+    summary: 'Change the password; ends every session and starts a new one',
+    description:
+      'Every session of the account ends, the one of this token too (anyone who shares it is out); the answer is a new ' +
+      "session's token pair, as a login's. A current password that does not match, or no longer matches because another " +
+      'password write landed while it was checked, gets 403 `incorrect_password` and changes nothing.',
     body: { json: 'PasswordChangeRequest' },
-    ok: { status: 204, description: 'The password is changed; other sessions are revoked.' },
-    errors: [failure(403, ['incorrect_password'], 'The current password is wrong.'), 429, BUSY],
+    ok: { status: 200, description: 'The password is changed; every earlier session is revoked; a new session.', schema: 'Token' },
+    errors: [failure(403, ['incorrect_password'], 'The current password is wrong (or no longer the password: another write landed first).'), 429, BUSY],
   }),
   me: endpoint({
     method: 'GET', path: '/auth/me', tag: 'auth', auth: 'user',

@@ -50,34 +50,27 @@ export const sessions = pgTable(
     ip: text('ip'),
     /** How the login proved who it was (RFC 8176), carried by every access token of the session: pwd, otp. */
     amr: text('amr').array().notNull().default(sql`'{pwd}'::text[]`),
-  },
-  (table) => [index('sessions_user_id_idx').on(table.userId)],
-);
-
-/**
- * Refresh tokens rotate within their session: each use spends the token and issues its successor.
- * Only the SHA-256 of a token is stored (hex); a leaked table grants nothing.
- */
-export const refreshTokens = pgTable(
-  'refresh_tokens',
-  {
-    tokenHash: text('token_hash').primaryKey(),
-    sessionId: uuid('session_id')
-      .notNull()
-      .references(() => sessions.id, { onDelete: 'cascade' }),
-    /** The hash of the token this one replaced; null for the first token of a login. */
-    replacesHash: text('replaces_hash'),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-    /** When it was used (or revoked); a token with spent_at set is no longer live. */
-    spentAt: timestamp('spent_at', { withTimezone: true }),
+    // The refresh tokens (lib/auth/crypto/refresh-tokens.ts, lib/auth/store/sessions.ts): a fixed set
+    // of columns whatever the number of refreshes. Only hashes are stored; a leaked table grants nothing.
+    /** SHA-256 (hex) of the family every token of this session carries: how a token finds its session. */
+    refreshFamilyHash: text('refresh_family_hash'),
+    /** The live token's generation: any token of an older one is a copy (reuse), but the grace retry. */
+    refreshGeneration: integer('refresh_generation').notNull().default(0),
+    /** SHA-256 (hex) of the live refresh token. */
+    refreshTokenHash: text('refresh_token_hash'),
+    /** SHA-256 (hex) of the token spent just before the live one, and when: the grace retry's. */
+    previousTokenHash: text('previous_token_hash'),
+    previousSpentAt: timestamp('previous_spent_at', { withTimezone: true }),
     /**
-     * The successor issued when this token was spent, encrypted under a key derived from this token
-     * (which is not stored): a retry within REFRESH_REUSE_GRACE gets the same successor back, and the
-     * table alone yields nothing usable.
+     * The live token encrypted under a key derived from the previous token (which is not stored): a
+     * retry within REFRESH_REUSE_GRACE gets it back, and the table alone yields nothing usable.
      */
     successorCiphertext: text('successor_ciphertext'),
   },
-  (table) => [index('refresh_tokens_session_id_idx').on(table.sessionId)],
+  (table) => [
+    index('sessions_user_id_idx').on(table.userId),
+    uniqueIndex('sessions_refresh_family_hash_key').on(table.refreshFamilyHash),
+  ],
 );
 
 /**

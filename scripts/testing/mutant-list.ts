@@ -41,6 +41,8 @@ const KNOWN_CLIENTS = 'lib/auth/store/known-clients.ts';
 const DEVICES_SPEC = 'tests/endpoints/login/devices.spec.ts';
 const PENDING = 'lib/auth/store/pending-signups.ts';
 const PENDING_SPEC = 'tests/endpoints/register/pending.spec.ts';
+const SESSIONS = 'lib/auth/store/sessions.ts';
+const REUSE_SPEC = 'tests/endpoints/refresh/reuse.spec.ts';
 
 export const MUTANTS: Mutant[] = [
   // Access-token verification (lib/auth/crypto/access-tokens.ts)
@@ -225,7 +227,7 @@ export const MUTANTS: Mutant[] = [
   {
     name: 'login-without-share-lock',
     description: "startLoginSession reads the user without FOR SHARE: a login racing a password change keeps its session",
-    edits: [{ file: 'lib/auth/store/sessions.ts', from: '      for share\n', to: '' }],
+    edits: [{ file: 'lib/auth/store/sessions.ts', from: ' and ${users.isActive} for share`', to: ' and ${users.isActive}`' }],
     specs: ['tests/endpoints/login/races.spec.ts'],
   },
   {
@@ -255,7 +257,7 @@ export const MUTANTS: Mutant[] = [
     edits: [
       {
         file: 'lib/auth/store/sessions.ts',
-        from: '        await tx.execute(sql`update ${sessions} set ${s.revokedAt} = now() where ${sessions.id} = ${session.session_id}`);\n',
+        from: '      await tx.execute(sql`update ${sessions} set ${s.revokedAt} = now() where ${sessions.id} = ${session.session_id}`);\n',
         to: '',
       },
     ],
@@ -569,5 +571,31 @@ export const MUTANTS: Mutant[] = [
     description: "a reset spends its link before it takes the user's row: with a change voiding that link, they deadlock",
     edits: [{ file: USERS, from: '    await tx.execute(sql`select 1 from ${users} where ${users.id} = ${account.userId} for update`);\n', to: '' }],
     specs: [PASSWORD_RACES_SPEC],
+  },
+
+  // Refresh-token reuse and password changes (lib/auth/store/sessions.ts, users.ts)
+  {
+    name: 'old-generation-refused-not-revoked',
+    description: 'a token more than one generation old is refused but the session lives on (the thief keeps refreshing)',
+    edits: [{ file: SESSIONS, from: '    if (!successor) {\n', to: "    if (token.generation < session.generation - 1) return { ok: false, reason: 'unknown' } as const;\n    if (!successor) {\n" }],
+    specs: [REUSE_SPEC],
+  },
+  {
+    name: 'grace-without-time-limit',
+    description: 'the token spent before the live one gets the live one back at any time, not only within REFRESH_REUSE_GRACE',
+    edits: [{ file: SESSIONS, from: '\n                      and ${sessions.previousSpentAt} > now() - make_interval(secs => ${auth.refreshReuseGrace})', to: '' }],
+    specs: [REFRESH_SPEC],
+  },
+  {
+    name: 'password-change-spares-a-session',
+    description: 'a password write spares the most recently used session (as "keep this one" did): a thief sharing it stays in',
+    edits: [
+      {
+        file: USERS,
+        from: '  await revokeAllSessions(user.id, { db: tx });\n}',
+        to: '  await tx.execute(sql`update ${sessions} set revoked_at = now() where ${sessions.userId} = ${user.id} and ${sessions.revokedAt} is null and ${sessions.id} <> (select id from ${sessions} where ${sessions.userId} = ${user.id} and ${sessions.revokedAt} is null order by ${sessions.lastUsedAt} desc limit 1)`);\n}',
+      },
+    ],
+    specs: [REUSE_SPEC, 'tests/endpoints/password/password.spec.ts'],
   },
 ];

@@ -39,7 +39,8 @@ test.describe('response hygiene', () => {
       expect(preflight.headers.get('access-control-allow-origin')).toBe('https://app.example');
       expect(preflight.headers.get('access-control-allow-headers')).toMatch(/authorization/i);
       expect(preflight.headers.get('access-control-allow-methods')).toBe('GET, HEAD, DELETE');
-      expect(preflight.headers.get('access-control-allow-credentials')).toBeNull();
+      // Credentials mode for a listed origin: the refresh cookie (tests/across/refresh-cookie.spec.ts).
+      expect(preflight.headers.get('access-control-allow-credentials')).toBe('true');
 
       // The answers themselves, including the guard's 401, carry the grant, so the page can read them.
       const denied = await fetch(`${server.url}/auth/me`, { headers: { origin: 'https://app.example' } });
@@ -54,6 +55,7 @@ test.describe('response hygiene', () => {
       expect(other.headers.get('access-control-allow-origin')).toBeNull();
       const otherPost = await fetch(`${server.url}/auth/login`, { method: 'POST', headers: { origin: 'https://evil.example', 'content-type': 'application/json' }, body: '{}' });
       expect(otherPost.headers.get('access-control-allow-origin')).toBeNull();
+      expect(otherPost.headers.get('access-control-allow-credentials')).toBeNull();
     } finally {
       await server.stop();
     }

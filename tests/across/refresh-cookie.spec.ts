@@ -8,7 +8,8 @@
 import { decodeJwt } from 'jose';
 import { expect, PASSWORD, test, uniqueEmail, withDb } from '../support/fixtures';
 import { serverEnv, startServer, type TestServer } from '../support/server';
-import { ageSpentToken } from '../support/sessions';
+import { ageSpentTokens } from '../support/sessions';
+import { enableTwoFactor, forgetLastStep, mfaToken, totpCode } from '../support/two-factor';
 
 const ORIGIN = 'http://localhost:5173';
 const OTHER_ORIGIN = 'http://localhost:5174';
@@ -81,7 +82,7 @@ test.describe('login with refresh_cookie', () => {
     const body = await response.json();
     expect(Object.keys(body).sort()).toEqual(['access_token', 'expires_in', 'refresh_expires_in', 'token_type']);
     const cookie = setCookie(response)!;
-    expect(cookie.value).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(cookie.value).toMatch(/^[A-Za-z0-9_-]{70}$/);
     expect(cookie.attributes.sort()).toEqual([`Max-Age=${body.refresh_expires_in}`, 'HttpOnly', 'Path=/auth', 'SameSite=Strict', 'Secure'].sort());
     expect(body.refresh_expires_in).toBe(30 * 86400);
     // Credentials mode for this exact origin, never '*'.
@@ -95,7 +96,7 @@ test.describe('login with refresh_cookie', () => {
     const response = await post('/auth/login', { form: new URLSearchParams({ username: email, password: PASSWORD, refresh_cookie: 'true' }).toString() });
     expect(response.status).toBe(200);
     expect((await response.json()).refresh_token).toBeUndefined();
-    expect(setCookie(response)?.value).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(setCookie(response)?.value).toMatch(/^[A-Za-z0-9_-]{70}$/);
   });
 
   test('bearer clients are unchanged: without the opt-in, the token is in the body and no cookie is set', async () => {
@@ -103,7 +104,7 @@ test.describe('login with refresh_cookie', () => {
     for (const json of [{ email, password: PASSWORD }, { email, password: PASSWORD, refresh_cookie: false }]) {
       const response = await post('/auth/login', { json, origin: null });
       expect(response.status).toBe(200);
-      expect((await response.json()).refresh_token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      expect((await response.json()).refresh_token).toMatch(/^[A-Za-z0-9_-]{70}$/);
       expect(response.headers.getSetCookie()).toEqual([]);
     }
   });
@@ -131,7 +132,7 @@ test.describe('POST /auth/refresh with the cookie', () => {
     const body = await response.json();
     expect(body.refresh_token).toBeUndefined();
     const next = setCookie(response)!;
-    expect(next.value).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(next.value).toMatch(/^[A-Za-z0-9_-]{70}$/);
     expect(next.value).not.toBe(cookie);
     expect(next.attributes).toContain(`Max-Age=${body.refresh_expires_in}`);
     expect(decodeJwt(body.access_token).sid).toBe(sid);
@@ -147,7 +148,7 @@ test.describe('POST /auth/refresh with the cookie', () => {
     const untouched = await sessionRow(other.sid);
     const response = await post('/auth/refresh', { json: { refresh_token: cookie }, cookie: other.cookie, origin: OTHER_ORIGIN });
     expect(response.status).toBe(200);
-    expect((await response.json()).refresh_token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect((await response.json()).refresh_token).toMatch(/^[A-Za-z0-9_-]{70}$/);
     expect(setCookie(response)).toBeUndefined();
     expect(await sessionRow(other.sid)).toEqual(untouched);
   });
@@ -184,7 +185,7 @@ test.describe('POST /auth/refresh with the cookie', () => {
   test('reuse: a spent cookie presented after the grace revokes the session, and its successor stops working', async () => {
     const { cookie, sid, access } = await cookieLogin();
     const successor = setCookie(await post('/auth/refresh', { cookie }))!.value;
-    await ageSpentToken(cookie, 60);
+    await ageSpentTokens(sid, 60);
     const reused = await post('/auth/refresh', { cookie });
     expect(reused.status).toBe(401);
     expect((await reused.json()).error).toBe('invalid_grant');
@@ -275,5 +276,28 @@ test('CORS preflight: credentials for a listed origin only, exact match, never *
     const refused = await preflight(origin);
     expect(refused.headers.get('access-control-allow-origin'), origin).toBeNull();
     expect(refused.headers.get('access-control-allow-credentials'), origin).toBeNull();
+  }
+});
+
+test('the second step of a two-factor login (POST /auth/login/2fa) takes refresh_cookie too, held to the same origin check', async ({ playwright }) => {
+  const api = await playwright.request.newContext({ baseURL: server.url });
+  try {
+    const email = await register();
+    const login = await (await post('/auth/login', { json: { email, password: PASSWORD }, origin: null })).json();
+    const { secret } = await enableTwoFactor(api, { token: login.access_token, password: PASSWORD });
+    await forgetLastStep(decodeJwt(login.access_token).sub as string);
+    const json = { mfa_token: await mfaToken(api, email, PASSWORD), code: totpCode(secret), refresh_cookie: true };
+    // From an unlisted origin: 403 before the step runs (the mfa_token and the code are not used up).
+    const refused = await post('/auth/login/2fa', { json, origin: OTHER_ORIGIN });
+    expect(refused.status).toBe(403);
+    expect((await refused.json()).error).toBe('origin_not_allowed');
+    const response = await post('/auth/login/2fa', { json });
+    expect(response.status).toBe(200);
+    expect((await response.json()).refresh_token).toBeUndefined();
+    const cookie = setCookie(response)!;
+    expect(cookie.attributes).toContain('HttpOnly');
+    expect((await post('/auth/refresh', { cookie: cookie.value })).status).toBe(200);
+  } finally {
+    await api.dispose();
   }
 });

@@ -30,29 +30,22 @@ export async function answer(response: APIResponse | Promise<APIResponse>): Prom
   return { status: settled.status(), body: text ? JSON.parse(text) : null };
 }
 
-/** Moves the moment a refresh token was spent into the past, as if time had passed. */
-export async function ageSpentToken(token: string, seconds: number): Promise<void> {
-  await withDb((db) =>
-    db.query(
-      `update refresh_tokens set spent_at = spent_at - make_interval(secs => $2)
-       where token_hash = encode(sha256(convert_to($1, 'UTF8')), 'hex')`,
-      [token, seconds],
-    ),
-  );
-}
+/** SQL: SHA-256 (hex) of a text parameter, as the server stores a refresh token. */
+const HASH_OF = (param: string) => `encode(sha256(convert_to(${param}, 'UTF8')), 'hex')`;
 
-export async function liveTokens(sessionId: string): Promise<number> {
-  return withDb(async (db) => (await db.query('select count(*)::int as n from refresh_tokens where session_id = $1 and spent_at is null', [sessionId])).rows[0].n);
-}
-
-/** Moves the moment every spent token of a session was spent into the past. */
+/**
+ * Moves the session's last refresh into the past, as if time had passed since it: what the grace window
+ * reads (a session keeps only its last spend; older tokens are reuse whenever they come back).
+ */
 export async function ageSpentTokens(sessionId: string, seconds: number): Promise<void> {
   await withDb((db) =>
-    db.query('update refresh_tokens set spent_at = spent_at - make_interval(secs => $2) where session_id = $1 and spent_at is not null', [sessionId, seconds]),
+    db.query('update sessions set previous_spent_at = previous_spent_at - make_interval(secs => $2) where id = $1', [sessionId, seconds]),
   );
 }
 
-/** Every refresh-token row a session holds, spent or live. */
-export async function tokenRows(sessionId: string): Promise<number> {
-  return withDb(async (db) => (await db.query('select count(*)::int as n from refresh_tokens where session_id = $1', [sessionId])).rows[0].n);
+/** Whether this refresh token is its session's live one (a session has exactly one). */
+export async function isLive(sessionId: string, token: string): Promise<boolean> {
+  return withDb(async (db) =>
+    (await db.query(`select refresh_token_hash = ${HASH_OF('$2')} as live from sessions where id = $1`, [sessionId, token])).rows[0]?.live === true,
+  );
 }

@@ -3,6 +3,7 @@ import { sendAccountDeleted, sendPasswordChanged } from './notify';
 import { hashPassword, verifyPassword } from '../crypto/password';
 import { countPasswordAttempt } from '../limits/password-backoff';
 import { changePassword, deleteUser, findPasswordHash } from '../store/users';
+import type { IssuedSession, LoginClient } from '../store/sessions';
 import type { PublicUser } from '../store/users';
 
 /**
@@ -18,20 +19,22 @@ async function checkOwnPassword(user: PublicUser, password: string, clientAddres
 }
 
 /**
- * A signed-in user changes their password: the current one is checked, then the new hash is stored
- * and every other session ends; this one stays signed in. The owner is told by email.
+ * A signed-in user changes their password: the current one is checked, then the new hash is stored and
+ * every session ends, this one included (a thief who shares it is out); the owner goes on in a new
+ * session, returned. The owner is told by email.
  */
 export async function changeOwnPassword(
   user: PublicUser,
-  sessionId: string,
   passwords: { current: string; next: string },
-  clientAddress: string,
-): Promise<void> {
-  const verifiedHash = await checkOwnPassword(user, passwords.current, clientAddress);
+  client: LoginClient,
+): Promise<IssuedSession> {
+  const verifiedHash = await checkOwnPassword(user, passwords.current, client.address);
   // Another password write (a reset, the admin) landed while we checked: the password we checked is
   // no longer the password, and the answer is the same as for a wrong one.
-  if (!(await changePassword(user, await hashPassword(passwords.next), verifiedHash, sessionId))) throw new AuthFailure('incorrect_password');
+  const session = await changePassword(user, await hashPassword(passwords.next), verifiedHash, client);
+  if (!session) throw new AuthFailure('incorrect_password');
   sendPasswordChanged(user.email);
+  return session;
 }
 
 /** A signed-in user deletes their account, with their password: everything of it goes. The owner is told. */

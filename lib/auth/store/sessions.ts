@@ -1,43 +1,24 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { and, desc, eq, gt, isNull, ne, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, isNull, ne, sql, type SQL } from 'drizzle-orm';
 import { config } from '../../config';
 import { getDb } from '../../db';
-import { refreshTokens, sessions, users } from '../../db/schema';
-import { forgetFailuresFrom, type KnownClient } from '../limits/password-backoff';
+import { sessions, users } from '../../db/schema';
+import { firstRefreshToken, parseRefreshToken, successorOf, type RefreshToken } from '../crypto/refresh-tokens';
 import { openSuccessor, sealSuccessor } from '../crypto/successor-seal';
+import { forgetFailuresFrom, type KnownClient } from '../limits/password-backoff';
 import { rememberClient } from './known-clients';
 
 /**
- * Sessions and their rotating refresh tokens (tables in lib/db/schema.ts).
+ * Sessions and their rotating refresh tokens (table sessions in lib/db/schema.ts).
  *
- * A refresh token is 256 random bits, base64url (43 characters); only its SHA-256 is stored. Each
- * refresh spends the presented token and issues its successor, so a session has at most one live
- * refresh token. A spent token presented again within REFRESH_REUSE_GRACE gets the same successor back
- * (two tabs refreshing at once, or a lost answer); later it means it was copied: the session is revoked.
+ * Each refresh spends the presented token and issues its successor, the next generation of the same
+ * session (lib/auth/crypto/refresh-tokens.ts). The session's row holds all it needs, whatever the
+ * number of refreshes: the live generation and the live token's hash, and the token spent just before
+ * it (its hash, when, and the live token sealed under it). So reuse is detected for the session's whole
+ * life at a fixed cost per session: a token of an older generation is a copy, and ends the session.
+ * The one exception is the grace path: the token spent immediately before the live one, presented again
+ * within REFRESH_REUSE_GRACE (two tabs refreshing at once, or a lost answer), gets the live token back.
  * No refresh moves a session's end past created_at + SESSION_MAX_AGE.
  */
-
-const REFRESH_TOKEN = /^[A-Za-z0-9_-]{43}$/;
-
-/**
- * Spent tokens are kept (for reuse detection) for twice the access token's lifetime after they were
- * spent: an owner whose token a thief spent first comes back with it when their access token expires,
- * whatever the thief did meanwhile. At most this many, the most recent, per session, so that no session
- * grows without bound; a thief who refreshes more often than that within the window escapes detection.
- */
-const SPENT_TOKENS_KEPT = 20;
-
-function spentTokenMemorySeconds(auth = config().auth): number {
-  return Math.max(2 * auth.accessTokenTtl, auth.refreshReuseGrace);
-}
-
-export function newRefreshToken(): string {
-  return randomBytes(32).toString('base64url');
-}
-
-function sha256(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
-}
 
 /** How a login proved who it was (RFC 8176 `amr` values): a password, and a one-time code with 2FA. */
 export type Amr = ['pwd'] | ['pwd', 'otp'];
@@ -51,13 +32,6 @@ export type LoginClient = { address: string; userAgent?: string | null };
 const USER_AGENT_KEPT = 200;
 
 // Column names for INSERT and SET lists, from the schema.
-const t = {
-  tokenHash: sql.identifier(refreshTokens.tokenHash.name),
-  sessionId: sql.identifier(refreshTokens.sessionId.name),
-  replacesHash: sql.identifier(refreshTokens.replacesHash.name),
-  spentAt: sql.identifier(refreshTokens.spentAt.name),
-  successorCiphertext: sql.identifier(refreshTokens.successorCiphertext.name),
-};
 const s = {
   userId: sql.identifier(sessions.userId.name),
   expiresAt: sql.identifier(sessions.expiresAt.name),
@@ -66,12 +40,35 @@ const s = {
   userAgent: sql.identifier(sessions.userAgent.name),
   ip: sql.identifier(sessions.ip.name),
   amr: sql.identifier(sessions.amr.name),
+  familyHash: sql.identifier(sessions.refreshFamilyHash.name),
+  generation: sql.identifier(sessions.refreshGeneration.name),
+  tokenHash: sql.identifier(sessions.refreshTokenHash.name),
+  previousHash: sql.identifier(sessions.previousTokenHash.name),
+  previousSpentAt: sql.identifier(sessions.previousSpentAt.name),
+  successorCiphertext: sql.identifier(sessions.successorCiphertext.name),
 };
 
 /**
+ * SQL: insert ... select of a new session, with its first refresh token, for each user `from` yields
+ * (a FROM clause and its conditions); returns the session's id.
+ */
+function insertSession(from: SQL, client: LoginClient, token: RefreshToken, lifetime: number, amr: Amr): SQL {
+  return sql`insert into ${sessions} (${s.userId}, ${s.expiresAt}, ${s.userAgent}, ${s.ip}, ${s.amr}, ${s.familyHash}, ${s.generation}, ${s.tokenHash})
+    select ${users.id}, now() + make_interval(secs => ${lifetime}), ${client.userAgent?.slice(0, USER_AGENT_KEPT) ?? null}, ${client.address},
+      ${`{${amr.join(',')}}`}::text[], ${token.familyHash}, ${token.generation}, ${token.hash}
+    ${from}
+    returning ${sessions.id} as session_id`;
+}
+
+function newSessionLifetime(): number {
+  const { refreshTokenTtl, sessionMaxAge } = config().auth;
+  return Math.min(refreshTokenTtl, sessionMaxAge);
+}
+
+/**
  * One statement records a successful login: the session and its first refresh token, the password
- * attempts counted from this client forgotten (lib/auth/limits/password-backoff.ts), and the client's device token
- * and address remembered (lib/auth/store/known-clients.ts). The session
+ * attempts counted from this client forgotten (lib/auth/limits/password-backoff.ts), and the client's
+ * device token and address remembered (lib/auth/store/known-clients.ts). The session
  * is created only if the hash that was verified is still the stored one and the user is still active,
  * read under a share lock on the user's row: a password change or deactivation in progress is waited
  * for and then seen, so a login racing one gets nothing (undefined). (A change that starts later ends
@@ -83,148 +80,128 @@ export async function startLoginSession(
   client: LoginClient & { known?: KnownClient; deviceToken?: string },
   amr: Amr = ['pwd'],
 ): Promise<IssuedSession | undefined> {
-  const { refreshTokenTtl, sessionMaxAge } = config().auth;
-  const lifetime = Math.min(refreshTokenTtl, sessionMaxAge);
-  const refreshToken = newRefreshToken();
+  const lifetime = newSessionLifetime();
+  const token = firstRefreshToken();
   const { rows } = await getDb().execute<{ session_id: string }>(sql`
     with ${forgetFailuresFrom(user.email, client.address, client.known)}, session as (
-      insert into ${sessions} (${s.userId}, ${s.expiresAt}, ${s.userAgent}, ${s.ip}, ${s.amr})
-      select ${users.id}, now() + make_interval(secs => ${lifetime}), ${client.userAgent?.slice(0, USER_AGENT_KEPT) ?? null}, ${client.address},
-        ${`{${amr.join(',')}}`}::text[]
-      from ${users}
-      where ${users.id} = ${user.id} and ${users.hashedPassword} = ${verifiedHash} and ${users.isActive}
-      for share
-      returning ${sessions.id}, ${sessions.userId}
-    ), ${rememberClient(sql`select user_id as id from session`, client.deviceToken, client.address)}
-    insert into ${refreshTokens} (${t.tokenHash}, ${t.sessionId})
-    select ${sha256(refreshToken)}, id from session
-    returning ${refreshTokens.sessionId} as session_id`);
+    ${insertSession(
+      sql`from ${users} where ${users.id} = ${user.id} and ${users.hashedPassword} = ${verifiedHash} and ${users.isActive} for share`,
+      client,
+      token,
+      lifetime,
+      amr,
+    )}), ${rememberClient(sql`select ${user.id}::uuid as id from session`, client.deviceToken, client.address)}
+    select session_id from session`);
   const sessionId = rows[0]?.session_id;
-  return sessionId ? { sessionId, refreshToken, refreshExpiresIn: lifetime, amr } : undefined;
+  return sessionId ? { sessionId, refreshToken: token.token, refreshExpiresIn: lifetime, amr } : undefined;
+}
+
+/**
+ * A new session for a user whose row the caller's transaction holds (a password change: every old
+ * session has just been revoked, and the owner goes on in this one).
+ */
+export async function startSessionInTransaction(
+  db: Pick<ReturnType<typeof getDb>, 'execute'>,
+  userId: string,
+  client: LoginClient,
+): Promise<IssuedSession> {
+  const lifetime = newSessionLifetime();
+  const token = firstRefreshToken();
+  // The change proved the password (not a second factor): the new session says so.
+  const amr: Amr = ['pwd'];
+  const { rows } = await db.execute<{ session_id: string }>(insertSession(sql`from ${users} where ${users.id} = ${userId}`, client, token, lifetime, amr));
+  return { sessionId: rows[0]!.session_id, refreshToken: token.token, refreshExpiresIn: lifetime, amr };
 }
 
 export type RefreshResult =
   | ({ ok: true; userId: string } & IssuedSession)
   | { ok: false; reason: 'unknown' | 'expired' | 'revoked' | 'inactive_user' | 'reused' };
 
-type TokenRow = { token_hash: string; spent: boolean; within_grace: boolean; successor_ciphertext: string | null };
-
 /**
- * The live token a spent one leads to: each spent token's successor is sealed under it, so the chain
- * is followed from the presented token (a tab that lost a race may be several rotations behind).
- */
-function liveSuccessor(presented: string, byHash: Map<string, TokenRow>): string | undefined {
-  let token = presented;
-  for (let hops = 0; hops <= byHash.size; hops++) {
-    const row = byHash.get(sha256(token));
-    if (!row) return undefined;
-    if (!row.spent) return token;
-    const next = row.successor_ciphertext ? openSuccessor(token, row.successor_ciphertext) : undefined;
-    if (!next) return undefined;
-    token = next;
-  }
-  return undefined;
-}
-
-/**
- * Rotates a refresh token, in one transaction. The session's row is locked first (FOR UPDATE), so
- * concurrent refreshes of one session run one after the other; its tokens are read only once the lock
- * is held, so each sees what the one before it committed: the second of two refreshes with one token
- * finds it just spent and gets the first one's successor. Every path takes the session lock before any
- * token row, so they cannot deadlock.
+ * Rotates a refresh token, in one transaction. The session's row is locked first (FOR UPDATE) and read
+ * under the lock, so concurrent refreshes of one session run one after the other and each sees what
+ * the one before it committed: the second of two refreshes with one token finds it just spent and gets
+ * the first one's successor (the grace path).
  */
 export async function rotateRefreshToken(presented: string): Promise<RefreshResult> {
-  if (!REFRESH_TOKEN.test(presented)) return { ok: false, reason: 'unknown' };
+  const token = parseRefreshToken(presented);
+  if (!token) return { ok: false, reason: 'unknown' };
   const auth = config().auth;
-  const presentedHash = sha256(presented);
 
   return getDb().transaction(async (tx) => {
     const locked = await tx.execute<{
       session_id: string; user_id: string; amr: Amr; revoked: boolean; expired: boolean; is_active: boolean; expires_in: number; max_age_left: number;
+      generation: number; is_live: boolean; is_retry: boolean; successor_ciphertext: string | null;
     }>(sql`
       select ${sessions.id} as session_id, ${sessions.userId} as user_id, ${sessions.amr} as amr, ${sessions.revokedAt} is not null as revoked,
              ${sessions.expiresAt} <= now() or ${sessions.createdAt} + make_interval(secs => ${auth.sessionMaxAge}) <= now() as expired,
              ${users.isActive} as is_active,
              floor(extract(epoch from ${sessions.expiresAt} - now()))::int as expires_in,
-             floor(extract(epoch from ${sessions.createdAt} + make_interval(secs => ${auth.sessionMaxAge}) - now()))::int as max_age_left
+             floor(extract(epoch from ${sessions.createdAt} + make_interval(secs => ${auth.sessionMaxAge}) - now()))::int as max_age_left,
+             ${sessions.refreshGeneration} as generation,
+             coalesce(${sessions.refreshTokenHash} = ${token.hash}, false) as is_live,
+             coalesce(${sessions.previousTokenHash} = ${token.hash}
+                      and ${sessions.previousSpentAt} > now() - make_interval(secs => ${auth.refreshReuseGrace}), false) as is_retry,
+             ${sessions.successorCiphertext} as successor_ciphertext
       from ${sessions}
       join ${users} on ${users.id} = ${sessions.userId}
-      where ${sessions.id} = (select ${refreshTokens.sessionId} from ${refreshTokens} where ${refreshTokens.tokenHash} = ${presentedHash})
+      where ${sessions.refreshFamilyHash} = ${token.familyHash}
       for update of ${sessions}`);
     const session = locked.rows[0];
     if (!session) return { ok: false, reason: 'unknown' } as const;
-    // Read after the lock: under READ COMMITTED a new statement sees what the lock holder committed.
-    // The session's every token: a handful (see SPENT_TOKENS_KEPT), needed to follow a spent one's chain.
-    const tokens = await tx.execute<TokenRow>(sql`
-      select ${refreshTokens.tokenHash} as token_hash, ${refreshTokens.spentAt} is not null as spent,
-             coalesce(${refreshTokens.spentAt} > now() - make_interval(secs => ${auth.refreshReuseGrace}), false) as within_grace,
-             ${refreshTokens.successorCiphertext} as successor_ciphertext
-      from ${refreshTokens} where ${refreshTokens.sessionId} = ${session.session_id}`);
-    const byHash = new Map(tokens.rows.map((row) => [row.token_hash, row]));
-    const token = byHash.get(presentedHash);
-    if (!token) return { ok: false, reason: 'unknown' } as const; // forgotten while we waited for the lock
     if (session.revoked) return { ok: false, reason: 'revoked' } as const;
     if (session.expired) return { ok: false, reason: 'expired' } as const;
     if (!session.is_active) return { ok: false, reason: 'inactive_user' } as const;
 
-    if (token.spent) {
-      if (!token.within_grace) {
-        // Reuse of a spent token: someone holds a copy. End the session for everyone; this commits.
-        await tx.execute(sql`update ${sessions} set ${s.revokedAt} = now() where ${sessions.id} = ${session.session_id}`);
-        return { ok: false, reason: 'reused' } as const;
-      }
-      // Just spent (a second tab, a lost answer): the same successor again, so there is never a second
-      // live branch and neither holder is logged out. Nothing is written.
-      const successor = liveSuccessor(presented, byHash);
-      if (!successor) return { ok: false, reason: 'unknown' } as const;
-      return { ok: true, userId: session.user_id, sessionId: session.session_id, refreshToken: successor, refreshExpiresIn: session.expires_in, amr: session.amr } as const;
+    const issued = { userId: session.user_id, sessionId: session.session_id, amr: session.amr };
+    if (token.generation === session.generation - 1 && session.is_retry) {
+      // The token spent just before the live one, again within the grace window (a second tab, a lost
+      // answer): the live token, which nobody has spent yet, so there is never a second live branch.
+      const live = session.successor_ciphertext ? openSuccessor(presented, session.successor_ciphertext) : undefined;
+      if (!live) return { ok: false, reason: 'unknown' } as const;
+      return { ok: true, ...issued, refreshToken: live, refreshExpiresIn: session.expires_in } as const;
+    }
+    const successor = token.generation === session.generation && session.is_live ? successorOf(token) : undefined;
+    if (!successor) {
+      // Any other token of this session (one spent earlier, or the one before the live one after the
+      // grace window): someone holds a copy. End the session for everyone; this commits.
+      await tx.execute(sql`update ${sessions} set ${s.revokedAt} = now() where ${sessions.id} = ${session.session_id}`);
+      return { ok: false, reason: 'reused' } as const;
     }
 
-    // Spend the presented token, keeping its successor sealed under it; issue the successor; forget the
-    // spent tokens past the memory window or the count; move the session's end on, never past its max age.
-    const refreshToken = newRefreshToken();
-    const memory = spentTokenMemorySeconds(auth);
+    // Spend the presented token: the successor is live, the presented one is the one just spent (with
+    // the successor sealed under it, for the grace path); the session's end moves on, never past its
+    // max age.
     await tx.execute(sql`
-      with spent as (
-        update ${refreshTokens} set ${t.spentAt} = now(), ${t.successorCiphertext} = ${sealSuccessor(presented, refreshToken)}
-        where ${refreshTokens.tokenHash} = ${presentedHash}
-      ), issued as (
-        insert into ${refreshTokens} (${t.tokenHash}, ${t.sessionId}, ${t.replacesHash})
-        values (${sha256(refreshToken)}, ${session.session_id}, ${presentedHash})
-      ), forgotten as (
-        delete from ${refreshTokens}
-        where ${refreshTokens.sessionId} = ${session.session_id} and ${refreshTokens.spentAt} is not null
-          and (${refreshTokens.spentAt} <= now() - make_interval(secs => ${memory})
-               or ${refreshTokens.tokenHash} in (
-                 select ${refreshTokens.tokenHash} from ${refreshTokens}
-                 where ${refreshTokens.sessionId} = ${session.session_id} and ${refreshTokens.spentAt} is not null
-                 order by ${refreshTokens.spentAt} desc, ${refreshTokens.createdAt} desc
-                 offset ${SPENT_TOKENS_KEPT - 1}))
-      )
       update ${sessions}
-      set ${s.lastUsedAt} = now(),
+      set ${s.generation} = ${successor.generation}, ${s.tokenHash} = ${successor.hash},
+          ${s.previousHash} = ${token.hash}, ${s.previousSpentAt} = now(),
+          ${s.successorCiphertext} = ${sealSuccessor(presented, successor.token)},
+          ${s.lastUsedAt} = now(),
           ${s.expiresAt} = least(now() + make_interval(secs => ${auth.refreshTokenTtl}),
                                  ${sessions.createdAt} + make_interval(secs => ${auth.sessionMaxAge}))
       where ${sessions.id} = ${session.session_id}`);
     const refreshExpiresIn = Math.min(auth.refreshTokenTtl, session.max_age_left);
-    return { ok: true, userId: session.user_id, sessionId: session.session_id, refreshToken, refreshExpiresIn, amr: session.amr } as const;
+    return { ok: true, ...issued, refreshToken: successor.token, refreshExpiresIn } as const;
   });
 }
 
 /**
- * The live session a refresh token (live or spent but still remembered) belongs to: logout with the
- * refresh cookie. A spent one ends its session too, since ending is never what a thief wants.
+ * The live session a refresh token (the live one or any spent one: its family and a generation the
+ * session has reached) belongs to: logout with the refresh cookie. A spent one ends its session too,
+ * since ending is never what a thief wants.
  */
-export async function sessionOfRefreshToken(token: string): Promise<{ userId: string; sessionId: string } | undefined> {
-  if (!REFRESH_TOKEN.test(token)) return undefined;
+export async function sessionOfRefreshToken(presented: string): Promise<{ userId: string; sessionId: string } | undefined> {
+  const token = parseRefreshToken(presented);
+  if (!token) return undefined;
   const maxAge = config().auth.sessionMaxAge;
   const [found] = await getDb()
     .select({ userId: sessions.userId, sessionId: sessions.id })
-    .from(refreshTokens)
-    .innerJoin(sessions, eq(sessions.id, refreshTokens.sessionId))
+    .from(sessions)
     .where(
       and(
-        eq(refreshTokens.tokenHash, sha256(token)),
+        eq(sessions.refreshFamilyHash, token.familyHash),
+        sql`${sessions.refreshGeneration} >= ${token.generation}`,
         isNull(sessions.revokedAt),
         gt(sessions.expiresAt, sql`now()`),
         gt(sql`${sessions.createdAt} + make_interval(secs => ${maxAge})`, sql`now()`),

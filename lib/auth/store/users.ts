@@ -6,7 +6,7 @@ import { rateLimits, sessions, users, type User } from '../../db/schema';
 import { insertTokenFor, spendToken, voidTokensOf } from './account-tokens';
 import { accountCountersOf, loginCountersOf } from '../limits/password-backoff';
 import { rememberClient } from './known-clients';
-import { revokeAllSessions } from './sessions';
+import { revokeAllSessions, startSessionInTransaction, type IssuedSession, type LoginClient } from './sessions';
 
 export type PublicUser = {
   id: string;
@@ -147,11 +147,11 @@ function setHashIfStill(userId: string, expectedHash: string, hashedPassword: st
  * never wait for each other in opposite orders; and the revocation sees every session a racing login
  * committed (a login waits for the row and then sees the new hash: startLoginSession).
  */
-async function afterPasswordWrite(tx: Transaction, user: { id: string; email: string }, keep?: string): Promise<void> {
+async function afterPasswordWrite(tx: Transaction, user: { id: string; email: string }): Promise<void> {
   await tx.execute(sql`
     with voided as (${voidTokensOf(sql`select ${user.id}::uuid`, 'password_reset')})
     delete from ${rateLimits} where ${loginCountersOf(user.email)}`);
-  await revokeAllSessions(user.id, { keep, db: tx });
+  await revokeAllSessions(user.id, { db: tx });
 }
 
 type Transaction = Parameters<Parameters<ReturnType<typeof getDb>['transaction']>[0]>[0];
@@ -159,19 +159,21 @@ type Transaction = Parameters<Parameters<ReturnType<typeof getDb>['transaction']
 /**
  * The owner's new password, in one transaction, only if `verifiedHash` (the hash their current
  * password was checked against) is still the stored one; then as afterPasswordWrite, every session
- * but `keep` revoked. False when another password write landed first: nothing changed.
+ * revoked, the one this request came from too (a thief sharing it is out), and a new session started
+ * for the owner, who stays signed in. Undefined when another password write landed first: nothing
+ * changed.
  */
 export async function changePassword(
   user: { id: string; email: string },
   hashedPassword: string,
   verifiedHash: string,
-  keep: string,
-): Promise<boolean> {
+  client: LoginClient,
+): Promise<IssuedSession | undefined> {
   return getDb().transaction(async (tx) => {
     const { rows } = await tx.execute(setHashIfStill(user.id, verifiedHash, hashedPassword));
-    if (rows.length === 0) return false;
-    await afterPasswordWrite(tx, user, keep);
-    return true;
+    if (rows.length === 0) return undefined;
+    await afterPasswordWrite(tx, user);
+    return startSessionInTransaction(tx, user.id, client);
   });
 }
 

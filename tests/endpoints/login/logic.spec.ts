@@ -75,7 +75,7 @@ test.describe('startLoginSession: a session only for the hash that was verified,
   test('starts a session when the verified hash is the stored one and the user is active', async () => {
     const user = await newUser();
     const session = await startLoginSession(user, user.hash, { address: '127.0.0.1', deviceToken: newDeviceToken() });
-    expect(session).toEqual({ sessionId: expect.any(String), refreshToken: expect.stringMatching(/^[\w-]{43}$/), refreshExpiresIn: expect.any(Number), amr: ['pwd'] });
+    expect(session).toEqual({ sessionId: expect.any(String), refreshToken: expect.stringMatching(/^[\w-]{70}$/), refreshExpiresIn: expect.any(Number), amr: ['pwd'] });
     expect(await sessionsOf(user.id)).toBe(1);
   });
 

@@ -1,19 +1,27 @@
 import { expect, PASSWORD, test } from '../../support/fixtures';
-import { answer, INVALID_GRANT, login, me, newAccount, refresh, SESSION_ENDED } from '../../support/sessions';
+import { decodeJwt } from 'jose';
+import { answer, INVALID_GRANT, login, me, newAccount, type Pair, refresh, SESSION_ENDED } from '../../support/sessions';
 import { waitForMail } from '../../support/smtp';
 
 test.describe('POST /auth/password', () => {
-  test('changes the password and ends the other sessions, keeping this one', async ({ api }) => {
+  test('changes the password, ends every session, this one too, and answers a new session\'s pair', async ({ api }) => {
     const { email, pair } = await newAccount(api);
     const other = await login(api, email);
     const response = await api.post('/auth/password', {
       headers: { authorization: `Bearer ${pair.access_token}` },
       data: { current_password: PASSWORD, new_password: 'a brand new passphrase' },
     });
-    expect(response.status()).toBe(204);
-    expect((await me(api, pair.access_token)).status()).toBe(200);
-    expect(await answer(me(api, other.access_token))).toEqual({ status: 401, body: SESSION_ENDED });
-    expect(await answer(refresh(api, other.refresh_token))).toEqual({ status: 401, body: INVALID_GRANT });
+    expect(response.status()).toBe(200);
+    const fresh: Pair = await response.json();
+    // The same body as a login's, in a session of its own.
+    expect(fresh).toEqual({ access_token: expect.any(String), token_type: 'bearer', expires_in: 900, refresh_token: expect.any(String), refresh_expires_in: 30 * 86400 });
+    expect(decodeJwt(fresh.access_token).sid).not.toBe(decodeJwt(pair.access_token).sid);
+    for (const ended of [pair, other]) {
+      expect(await answer(me(api, ended.access_token))).toEqual({ status: 401, body: SESSION_ENDED });
+      expect(await answer(refresh(api, ended.refresh_token))).toEqual({ status: 401, body: INVALID_GRANT });
+    }
+    expect((await me(api, fresh.access_token)).status()).toBe(200);
+    expect((await refresh(api, fresh.refresh_token)).status()).toBe(200);
     expect(await answer(api.post('/auth/login', { data: { email, password: PASSWORD } }))).toEqual({
       status: 401,
       body: { error: 'invalid_credentials', message: 'Incorrect email or password' },
@@ -27,7 +35,7 @@ test.describe('POST /auth/password', () => {
       headers: { authorization: `Bearer ${pair.access_token}` },
       data: { current_password: PASSWORD, new_password: 'a brand new passphrase' },
     });
-    expect(response.status()).toBe(204);
+    expect(response.status()).toBe(200);
     const notice = await waitForMail({ to: email, kind: 'password_changed' });
     expect(notice.subject).toBe('Your localhost:3000 password was changed');
     expect(notice.text).toContain('If it was not you, someone else may know your password: reset it now with "Forgot password"');

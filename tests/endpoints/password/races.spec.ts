@@ -44,6 +44,8 @@ async function inOrder<A, B>(userId: string, first: () => Promise<A>, second: ()
 }
 
 test.describe('password writes that race', () => {
+  // The admin CLI starts npm, tsx and a pool per run: 10-30 s apiece on a busy machine.
+  test.describe.configure({ timeout: 180_000 });
   test('a change that checked the old password while a reset landed is refused, as a wrong password, and changes nothing', async ({ api }) => {
     const { email, pair } = await newAccount(api);
     const link = await forgotAndReadToken(api, email);
@@ -100,7 +102,7 @@ test.describe('password writes that race', () => {
     const admin = await holdingLocks(async (holder) => {
       await holder.query(LOCK_USER, [decodeJwt(pair.access_token).sub]);
       const running = users(['set-password', email], `${ADMIN}\n`);
-      await holder.waitForBlocked(1, [running], 30_000);
+      await holder.waitForBlocked(1, [running], 120_000);
       await holder.query('update users set hashed_password = $2 where id = $1', [decodeJwt(pair.access_token).sub, ownerHash]);
       await holder.commit();
       return running;
