@@ -13,6 +13,7 @@ import {
   jwksResponse,
   loginForm,
   loginRequest,
+  loginResponse,
   loginSecondFactorRequest,
   logoutRequest,
   messageResponse,
@@ -21,9 +22,11 @@ import {
   recoveryCodesResponse,
   passwordChangeRequest,
   passwordResetRequest,
+  passwordResetResponse,
   refreshForm,
   refreshRequest,
   registerRequest,
+  resendVerificationRequest,
   sessionId,
   sessionListResponse,
   tokenResponse,
@@ -49,6 +52,7 @@ export const schemas = {
   PasswordResetRequest: passwordResetRequest,
   EmailVerificationRequest: emailVerificationRequest,
   AccountDeletionRequest: accountDeletionRequest,
+  ResendVerificationRequest: resendVerificationRequest,
   LoginSecondFactorRequest: loginSecondFactorRequest,
   TotpSetupRequest: totpSetupRequest,
   TotpConfirmRequest: totpConfirmRequest,
@@ -61,6 +65,8 @@ export const schemas = {
   SessionList: sessionListResponse,
   Message: messageResponse,
   Token: tokenResponse,
+  LoginToken: loginResponse,
+  PasswordReset: passwordResetResponse,
   Error: errorResponse,
   Health: healthResponse,
   ServiceIndex: serviceIndexResponse,
@@ -158,11 +164,12 @@ export const endpoints = {
     summary: 'Create an account',
     description:
       'With EMAIL_VERIFICATION=optional (the default) the new account is sent a verification link and can log in at once; ' +
-      'with `required` the answer is 202, the same for a new and a taken email, and logging in waits for the link.',
+      'with `required` the answer is 202, the same for a new and a taken email: the sign-up waits for its own link, which creates the account with this password ' +
+      '(a newer sign-up voids the older; a verified account is never changed, its owner gets a notice).',
     body: { json: 'RegisterRequest' },
     ok: { status: 201, description: 'The new account.', schema: 'User' },
     errors: [
-      { status: 202, description: 'EMAIL_VERIFICATION=required: a message went to the address (a link for a new account, a notice for a taken email).', schema: 'Message' },
+      { status: 202, description: 'EMAIL_VERIFICATION=required: a message went to the address (a link for the sign-up, or a notice to the owner of a verified account).', schema: 'Message' },
       failure(409, ['email_taken'], 'The email already has an account (not with EMAIL_VERIFICATION=required).'),
       429, BUSY,
     ],
@@ -171,10 +178,12 @@ export const endpoints = {
     method: 'POST', path: '/auth/login', tag: 'auth',
     summary: 'Log in: get an access token',
     description:
-      'JSON `{email, password}`, or the OAuth2 password grant form (RFC 6749 section 4.3) with `username`. ' +
+      'JSON `{email, password, device_token?}`, or the OAuth2 password grant form (RFC 6749 section 4.3) with `username`. ' +
+      'Send the `device_token` an earlier login (or reset) answered: a known device, or an address the account logged in from in the last 30 days, ' +
+      'is never held back by the cap on failed logins from elsewhere, only by its own back-off (LOGIN_FAILURES_BEFORE_BACKOFF free, then doubling). ' +
       'A browser front end on an origin in CORS_ORIGINS may add `"refresh_cookie": true`: the refresh token then comes as an httpOnly cookie, not in the body (403 `origin_not_allowed` from any other origin).',
     body: { json: 'LoginRequest', form: 'LoginForm' },
-    ok: { status: 200, description: 'An access token and a refresh token, in a new session.', schema: 'Token' },
+    ok: { status: 200, description: 'An access token and a refresh token, in a new session, and the device token to keep.', schema: 'LoginToken' },
     errors: [
       OAUTH_BODY_REFUSED,
       failure(401, ['invalid_credentials'], 'The email or the password is wrong (one answer for both).'),
@@ -330,9 +339,11 @@ export const endpoints = {
   resetPassword: endpoint({
     method: 'POST', path: '/auth/password/reset', tag: 'auth',
     summary: 'Set a new password with the token of a reset link',
-    description: 'Ends every session of the account, forgets its failed logins, marks its email verified, and tells the owner by email.',
+    description:
+      'Ends every session of the account, forgets its failed logins, marks its email verified, and tells the owner by email. ' +
+      'Answers a `device_token` for the next login, and remembers this address as one the account logged in from.',
     body: { json: 'PasswordResetRequest' },
-    ok: { status: 204, description: 'The password is changed; every session is revoked.' },
+    ok: { status: 200, description: 'The password is changed; every session is revoked.', schema: 'PasswordReset' },
     errors: [LINK_REFUSED, BUSY],
   }),
   verifyEmail: endpoint({
@@ -343,12 +354,17 @@ export const endpoints = {
     errors: [LINK_REFUSED, 503],
   }),
   resendVerification: endpoint({
-    method: 'POST', path: '/auth/email/resend', tag: 'auth', auth: 'user',
-    summary: 'Send a new verification link to the signed-in user',
-    description: 'Older verification links stop working. Limited per account (RATE_LIMIT_RESEND).',
-    ok: { status: 202, description: 'A new link is on its way.', schema: 'Message' },
+    method: 'POST', path: '/auth/email/resend', tag: 'auth',
+    summary: 'Send a new verification link',
+    description:
+      'With `Authorization: Bearer <access token>` and no body: to the signed-in user (409 when verified). ' +
+      'Without a token, `{email}`: always the same 202, whatever the state of the email; a link goes only to a pending sign-up or an unverified account. ' +
+      'Older verification links stop working. Limited per email (RATE_LIMIT_RESEND: past it, with a token 429, without one the same 202 and nothing sent) and, without a token, per client address (RATE_LIMIT_FORGOT).',
+    body: { json: 'ResendVerificationRequest', optional: true },
+    ok: { status: 202, description: 'A new link is on its way (if there is anything to verify).', schema: 'Message' },
     errors: [
-      failure(409, ['already_verified'], 'The email is verified already.'),
+      401,
+      failure(409, ['already_verified'], 'The email is verified already (with a token only).'),
       429, 501, 503,
     ],
   }),

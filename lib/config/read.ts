@@ -59,7 +59,8 @@ export type Config = {
     refreshPerAddress: Limit;
     /** Password-reset requests per client address, and per email asked about (past it: 202, nothing sent). */
     forgotPerAddress: Limit;
-    forgotPerEmail: Limit;
+    forgotPerEmail: Limit; // reset mails per email and client address (network)
+    forgotPerEmailTotal: Limit; // reset mails per email from addresses the account has not logged in from
     /** New verification messages per account. */
     resendPerUser: Limit;
     loginFailuresFree: number;
@@ -69,6 +70,8 @@ export type Config = {
      * allowance (all addresses together); the window is also how long failures are remembered.
      */
     loginAccountFailures: Limit;
+    /** rate_limits rows past which clients without a row of their own share buckets (lib/auth/limits/window.ts). */
+    maxRows: number;
   };
   http: { clientAddress: ClientAddressConfig; corsOrigins: string[] };
   mail: MailConfig;
@@ -130,10 +133,12 @@ export function readConfig(env: Env, { strict = false } = {}): Config {
       refreshPerAddress: s.RATE_LIMIT_REFRESH,
       forgotPerAddress: s.RATE_LIMIT_FORGOT,
       forgotPerEmail: s.RATE_LIMIT_FORGOT_EMAIL,
+      forgotPerEmailTotal: s.RATE_LIMIT_FORGOT_EMAIL_TOTAL,
       resendPerUser: s.RATE_LIMIT_RESEND,
       loginFailuresFree: s.LOGIN_FAILURES_BEFORE_BACKOFF,
       loginBackoffMax: s.LOGIN_BACKOFF_MAX,
       loginAccountFailures: s.LOGIN_ACCOUNT_MAX_FAILURES,
+      maxRows: s.RATE_LIMIT_MAX_ROWS,
     },
     http: { clientAddress: clientAddressSource(s.TRUST_PROXY, s.VERCEL), corsOrigins: s.CORS_ORIGINS },
     mail: mail!,

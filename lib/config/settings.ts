@@ -48,10 +48,12 @@ export const SETTINGS = {
   RATE_LIMIT_REFRESH: limit('60/1m'),
   RATE_LIMIT_FORGOT: limit('10/1h'),
   RATE_LIMIT_FORGOT_EMAIL: limit('3/1h'),
+  RATE_LIMIT_FORGOT_EMAIL_TOTAL: limit('10/1h'),
   RATE_LIMIT_RESEND: limit('3/1h'),
   LOGIN_FAILURES_BEFORE_BACKOFF: integer(5, 1, 1000),
   LOGIN_BACKOFF_MAX: duration('15m'),
   LOGIN_ACCOUNT_MAX_FAILURES: limit('20/1h'),
+  RATE_LIMIT_MAX_ROWS: integer(100_000, 20, 1_000_000_000),
   // HTTP
   TRUST_PROXY: optional(parseTrustProxy),
   /** Set by Vercel on its platform: the client address then comes from its own header. */

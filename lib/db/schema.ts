@@ -76,7 +76,7 @@ export const sessions = pgTable(
 /**
  * Rate-limit counters, in PostgreSQL so that every server instance (serverless functions included)
  * shares them. One row per key, e.g. `login:ip:<address>`, `login:account:<sha256 of email>` and
- * `login:account:<sha256 of email>:ip:<address>` (lib/auth/limits/password-backoff.ts).
+ * `login:account:<sha256 of email>:ip:<address>` (lib/auth/limits/counters.ts).
  */
 export const rateLimits = pgTable(
   'rate_limits',
@@ -109,7 +109,45 @@ export const accountTokens = pgTable(
     expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
     usedAt: timestamp('used_at', { withTimezone: true }),
   },
-  (table) => [index('account_tokens_user_id_purpose_idx').on(table.userId, table.purpose)],
+  (table) => [
+    index('account_tokens_user_id_purpose_idx').on(table.userId, table.purpose),
+    // At most one unused token per account and purpose: issuing a link replaces the unused one in
+    // place (insert ... on conflict), so that concurrent requests cannot leave two live links.
+    uniqueIndex('account_tokens_unused_key').on(table.userId, table.purpose).where(sql`used_at is null`),
+  ],
+);
+
+/**
+ * EMAIL_VERIFICATION=required: a sign-up waiting for its link. No account exists until the link is
+ * followed; the link then creates the account (or sets the password of an unverified one) with this
+ * sign-up's password. One per email: a newer sign-up replaces the older one, voiding its link.
+ */
+export const pendingSignups = pgTable('pending_signups', {
+  /** Lowercased (registration lowercases every email). */
+  email: text('email').primaryKey(),
+  /** SHA-256 of the link's token; null for a sign-up of a verified account (it gets a notice, no link). */
+  tokenHash: text('token_hash').unique(),
+  hashedPassword: text('hashed_password').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+});
+
+/**
+ * Clients an account has logged in from (lib/auth/store/known-clients.ts): a device, by the SHA-256 of
+ * its device token (`device:<hash>`), or an address bucket (`address:<bucket>`). A login from one is
+ * never held back by the account-wide cap on failed logins; it has a back-off of its own.
+ */
+export const knownClients = pgTable(
+  'known_clients',
+  {
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    client: text('client').notNull(),
+    lastUsedAt: timestamp('last_used_at', { withTimezone: true }).notNull().defaultNow(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.userId, table.client] })],
 );
 
 /**

@@ -126,9 +126,10 @@ function withHeaders(response: Response, headers: Headers): Response {
 }
 
 async function readDeclaredBody(request: NextRequest, declared: NonNullable<Endpoint['body']>): Promise<unknown> {
-  // A body left out entirely (no Content-Type, nothing sent) is validated as an empty object: an
-  // optional one passes, a required one is a 422 naming each field it needs (not a 415 about types).
-  if (!request.headers.has('content-type') && !sendsBody(request)) return validate(schemas[declared.json], {});
+  // A body left out entirely (nothing sent, and no Content-Type unless the body is optional) is
+  // validated as an empty object: an optional one passes, a required one is a 422 naming each field
+  // it needs (not a 415 about types).
+  if (!sendsBody(request) && (declared.optional || !request.headers.has('content-type'))) return validate(schemas[declared.json], {});
   const raw = await readBody(request, { form: declared.form !== undefined });
   const schema = declared.form && isForm(request) ? schemas[declared.form] : schemas[declared.json];
   return validate(schema, raw);

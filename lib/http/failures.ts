@@ -28,7 +28,7 @@ const ANSWERS: Record<AuthFailureKind, (failure: AuthFailure) => HttpError> = {
     new HttpError(401, 'invalid_credentials', 'Incorrect email or password', { 'WWW-Authenticate': 'Bearer' }),
   inactive_user: () => new HttpError(403, 'inactive_user', 'This account is deactivated.'),
   email_not_verified: () =>
-    new HttpError(403, 'email_not_verified', 'Verify your email first: open the link we sent you, or ask for a new one.'),
+    new HttpError(403, 'email_not_verified', 'Verify your email first: open the link we sent you. For a new link, POST your email to /auth/email/resend ({"email": "..."}).'),
   // 403, not 401: the access token is fine; a 401 would make clients refresh and retry.
   incorrect_password: () => new HttpError(403, 'incorrect_password', 'The current password is incorrect.'),
   invalid_grant: () => new HttpError(401, 'invalid_grant', 'The refresh token is invalid, expired or revoked. Log in again.'),

@@ -29,7 +29,9 @@ const PROXY_SPEC = 'tests/across/proxy.spec.ts';
 const LOGIC_SPEC = 'tests/endpoints/login/logic.spec.ts';
 const REFRESH_SPEC = 'tests/endpoints/refresh/refresh.spec.ts';
 const PASSWORD_BACKOFF = 'lib/auth/limits/password-backoff.ts';
-const WINDOW = 'lib/auth/limits/window.ts';
+const LIMIT_WINDOW = 'lib/auth/limits/window.ts';
+const LIMIT_MAIL = 'lib/auth/limits/mail.ts';
+const LIMIT_COUNTERS = 'lib/auth/limits/counters.ts';
 const RATE_LIMIT_SPEC = 'tests/across/rate-limits.spec.ts';
 const TOTP = 'lib/auth/crypto/totp.ts';
 const TWO_FACTOR_STORE = 'lib/auth/store/two-factor.ts';
@@ -38,6 +40,10 @@ const COOKIE = 'lib/http/refresh-cookie.ts';
 const COOKIE_SPEC = 'tests/across/refresh-cookie.spec.ts';
 const USERS = 'lib/auth/store/users.ts';
 const PASSWORD_RACES_SPEC = 'tests/endpoints/password/races.spec.ts';
+const KNOWN_CLIENTS = 'lib/auth/store/known-clients.ts';
+const DEVICES_SPEC = 'tests/endpoints/login/devices.spec.ts';
+const PENDING = 'lib/auth/store/pending-signups.ts';
+const PENDING_SPEC = 'tests/endpoints/register/pending.spec.ts';
 const SESSIONS = 'lib/auth/store/sessions.ts';
 const REUSE_SPEC = 'tests/endpoints/refresh/reuse.spec.ts';
 
@@ -193,8 +199,8 @@ export const MUTANTS: Mutant[] = [
     edits: [
       {
         file: 'lib/auth/flows/login.ts',
-        from: "  const matches = await verifyPassword(password, user?.hashedPassword ?? dummyHash());\n  if (!user || !matches) throw new AuthFailure('invalid_credentials');",
-        to: "  if (!user) throw new AuthFailure('invalid_credentials');\n  const matches = await verifyPassword(password, user.hashedPassword);\n  if (!matches) throw new AuthFailure('invalid_credentials');",
+        from: '  const matches = await verifyPassword(password, candidate.hashed_password ?? dummyHash());',
+        to: "  if (!candidate.hashed_password) throw new AuthFailure('invalid_credentials');\n  const matches = await verifyPassword(password, candidate.hashed_password);",
       },
     ],
     specs: [LOGIC_SPEC],
@@ -203,7 +209,7 @@ export const MUTANTS: Mutant[] = [
   {
     name: 'dummy-hash-at-cost-10',
     description: 'an unknown email is compared against a cost-10 hash whatever BCRYPT_COST is (faster than a real account)',
-    edits: [{ file: 'lib/auth/flows/login.ts', from: 'dummyHash());', to: 'dummyHash(10));' }],
+    edits: [{ file: 'lib/auth/flows/login.ts', from: 'candidate.hashed_password ?? dummyHash());', to: 'candidate.hashed_password ?? dummyHash(10));' }],
     specs: [LOGIC_SPEC],
     inProcessOnly: true,
   },
@@ -293,7 +299,7 @@ export const MUTANTS: Mutant[] = [
   {
     name: 'every-check-counts-for-the-account',
     description: "an address's back-off guesses count towards the account's cap: one address alone can lock the owner out",
-    edits: [{ file: PASSWORD_BACKOFF, from: '      select ${keys.account}, 1, now(), now() from pair where pair.failures <= ${free}', to: '      select ${keys.account}, 1, now(), now() from pair' }],
+    edits: [{ file: PASSWORD_BACKOFF, from: 'from pair where pair.failures <= ${free} and ${unknownOnly}', to: 'from pair where ${unknownOnly}' }],
     specs: [RATE_LIMIT_SPEC],
   },
   {
@@ -314,10 +320,99 @@ export const MUTANTS: Mutant[] = [
   {
     name: 'no-pruning',
     description: 'stale rate-limit rows stay until someone runs db:prune',
-    edits: [{ file: WINDOW, from: 'const PRUNE_BATCH = 10;', to: 'const PRUNE_BATCH = 0;' }],
+    edits: [{ file: LIMIT_WINDOW, from: 'const PRUNE_BATCH = 10;', to: 'const PRUNE_BATCH = 0;' }],
     specs: [RATE_LIMIT_SPEC],
   },
 
+  // Known devices and addresses (lib/auth/store/known-clients.ts, lib/auth/limits)
+  {
+    name: 'known-client-held-by-account-cap',
+    description: "a known device or address waits for the account's cap like an unknown client: 4 addresses lock the owner out",
+    edits: [{ file: PASSWORD_BACKOFF, from: 'const unknownOnly = known === undefined ? sql`true` : sql`false`;', to: 'const unknownOnly = sql`true`;' }],
+    specs: [DEVICES_SPEC],
+  },
+  {
+    name: 'known-client-of-any-account',
+    description: 'a device token (or address) known to another account counts as known here',
+    edits: [{ file: KNOWN_CLIENTS, from: 'where ${knownClients.userId} = ${userId} and ${knownClients.client}', to: 'where ${knownClients.client}' }],
+    specs: [DEVICES_SPEC],
+  },
+  {
+    name: 'device-lane-never-backs-off',
+    description: "a stolen device token gets a fresh back-off lane for every guess (unlimited guesses)",
+    edits: [{ file: LIMIT_COUNTERS, from: '`${accountCountersPrefix(email)}device:${known.device}`', to: '`${accountCountersPrefix(email)}device:${known.device}:${Math.random()}`' }],
+    specs: [DEVICES_SPEC],
+  },
+  {
+    name: 'ipv6-source-per-64',
+    description: "for the account's cap each IPv6 /64 is a source of its own: 4 /64s of one home network reach it",
+    edits: [{ file: LIMIT_COUNTERS, from: 'export const sourceOf = (address: string) => networkOf(address, 56);', to: 'export const sourceOf = (address: string) => networkOf(address, 64);' }],
+    specs: [DEVICES_SPEC],
+  },
+  {
+    name: 'known-login-forgets-others',
+    description: "a right password from a known device also takes a share of other clients' failures off the account's count",
+    edits: [{ file: PASSWORD_BACKOFF, from: 'const share = known === undefined ? sql`least(${r.hits}, ${free})` : sql`0`;', to: 'const share = sql`least(${r.hits}, ${free})`;' }],
+    specs: [DEVICES_SPEC],
+  },
+  {
+    name: 'reset-remembers-no-client',
+    description: "a completed reset's device token is not stored: the same addresses lock the owner out again",
+    edits: [{ file: 'lib/auth/store/users.ts', from: '      ), ${rememberClient(sql`select id from changed`, client.deviceToken, client.address)}\n', to: '      )\n' }],
+    specs: [DEVICES_SPEC],
+  },
+
+  // EMAIL_VERIFICATION=required (lib/auth/store/pending-signups.ts, lib/auth/flows/login.ts, registration.ts)
+  {
+    name: 'older-signup-link-kept',
+    description: "a newer sign-up keeps the older one's link: a squatter's link confirms the account",
+    edits: [{ file: PENDING, from: 'on conflict (${p.email}) do update set ${p.tokenHash} = excluded.${p.tokenHash},', to: 'on conflict (${p.email}) do update set' }],
+    specs: [PENDING_SPEC],
+  },
+  {
+    name: 'login-ignores-pending-signup',
+    description: 'a pending sign-up\'s password answers 401 at a taken email and 403 at a new one: sign-up + login tell who has an account',
+    edits: [{ file: 'lib/auth/flows/login.ts', from: "      if (pending && candidate.pending_hash) throw new AuthFailure('email_not_verified');\n", to: '' }],
+    specs: [PENDING_SPEC],
+  },
+  {
+    name: 'verified-account-gets-signup-link',
+    description: 'a sign-up of a verified account sends a link (not a notice) to its owner',
+    edits: [{ file: PENDING, from: 'case when owner.verified then null else ${hashLinkToken(token)} end', to: '${hashLinkToken(token)}' }, { file: PENDING, from: 'return verifiedAccount ? { verifiedAccount } : { verifiedAccount, token };', to: 'return { verifiedAccount: false, token };' }],
+    specs: [PENDING_SPEC],
+  },
+  {
+    name: 'signup-notice-unlimited',
+    description: 'the "someone tried to sign up" notice goes out for every sign-up (a mailbox flood)',
+    edits: [{ file: 'lib/auth/flows/registration.ts', from: "else if ((await countAccountMail('signup-notice', email)).allowed) sendSignupAttempt(email);", to: 'else sendSignupAttempt(email);' }],
+    specs: [PENDING_SPEC],
+  },
+  {
+    name: 'reset-ceiling-for-known-address',
+    description: "reset mails to the owner's own address count against the email's ceiling: an attacker can spend it",
+    edits: [{ file: LIMIT_MAIL, from: 'and ${knownClients.client} = ${knownAddressClient(address)} and', to: 'and false and' }],
+    specs: ['tests/endpoints/forgot/limits.spec.ts'],
+  },
+  {
+    name: 'link-issued-beside-unused-one',
+    description: 'a new link is stored beside the unused one (no upsert): parallel requests fail or leave several live links',
+    edits: [
+      {
+        file: 'lib/auth/store/account-tokens.ts',
+        from: '    on conflict (${t.userId}, ${t.purpose}) where ${t.usedAt} is null do update set\n      ${t.tokenHash} = excluded.${t.tokenHash}, ${sql.identifier(accountTokens.createdAt.name)} = now(), ${t.expiresAt} = excluded.${t.expiresAt}`;',
+        to: '`;',
+      },
+    ],
+    specs: ['tests/endpoints/forgot/forgot.spec.ts'],
+  },
+
+  // Bounded state (lib/auth/limits/window.ts)
+  {
+    name: 'rate-limit-table-unbounded',
+    description: 'every new client address gets rows of its own, however full the table (millions of IPv6 /64s)',
+    edits: [{ file: LIMIT_WINDOW, from: '    if (key.overflow === key.own) return', to: '    if (key) return' }],
+    specs: ['tests/across/rate-limit-table.spec.ts'],
+  },
   // The refresh cookie (lib/http/refresh-cookie.ts, lib/http/endpoint.ts)
   {
     name: 'cookie-any-origin',

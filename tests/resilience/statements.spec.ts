@@ -25,10 +25,11 @@ const EXPECTED_STATEMENTS = {
   // The same, the insert refused by the unique index. pg_stat_statements counts only statements that
   // complete, so 1 here means: nothing but the limit ran before the insert (no select-first).
   'POST /auth/register (email taken)': 1,
-  // the address limit and the account's attempt count (one statement) + select the user + the session,
-  // its refresh token and forgetting the account's attempts (one statement)
+  // select the user, its pending sign-up and whether it knows the client + the address limit and the
+  // attempt count (one statement) + the session, its refresh token, forgetting the client's attempts
+  // and remembering the client (one statement)
   'POST /auth/login': 3,
-  // limit and count + select (the compare runs against a dummy hash); the attempt was counted already
+  // select + limit and count (the compare runs against a dummy hash); the attempt was counted already
   'POST /auth/login (unknown email)': 2,
   'POST /auth/login (wrong password)': 2,
   // limit + one transaction: BEGIN, lock and read the session (its refresh state is in its row), spend
@@ -49,8 +50,9 @@ const EXPECTED_STATEMENTS = {
   // the owner's new session, COMMIT.
   'POST /auth/password': 9,
   'GET /': 0,
-  // the address limit + the email's limit + one statement that finds an active account, voids its older
-  // links and stores the new one: the same statements whether or not the account exists
+  // the address limit + the email's limits (per address, and the ceiling unless the address is known: one
+  // statement) + one statement that finds an active account and stores its new link in the place of the
+  // unused one: the same statements whether or not the account exists
   'POST /auth/password/forgot': 3,
   'POST /auth/password/forgot (unknown email)': 3,
   // read the live link (a dead one costs no hashing) + one transaction: BEGIN, take the user's row (every
@@ -61,9 +63,13 @@ const EXPECTED_STATEMENTS = {
   'POST /auth/password/reset (used token)': 1,
   'POST /auth/password/reset (malformed token)': 0,
   'POST /auth/email/verify': 1, // spend the link and mark the email verified, in one statement
-  'POST /auth/email/verify (used token)': 1,
+  // the account's link (none) + a pending sign-up's link (EMAIL_VERIFICATION=required): none either
+  'POST /auth/email/verify (used token)': 2,
   // the user and session + the account's limit + void the older links and store the new one
   'POST /auth/email/resend': 3,
+  // without a token: the address limit + the email's limit + a pending sign-up's new link + an unverified
+  // account's new link: the same statements whatever the email's state (here: verified, nothing sent)
+  'POST /auth/email/resend (no token)': 4,
   // the user and session + limit and count (as a password change) + the hash + delete the user and its counters
   'DELETE /auth/me': 4,
   'DELETE /auth/me (wrong password)': 3,
@@ -214,6 +220,9 @@ test('each endpoint runs only the statements it needs', async ({ playwright }) =
   await expectStatements('POST /auth/email/verify (used token)', async () =>
     expect((await api.post('/auth/email/verify', { data: { token: verification } })).status()).toBe(400),
   );
+  await expectStatements('POST /auth/email/resend (no token)', async () =>
+    expect((await api.post('/auth/email/resend', { data: { email } })).status()).toBe(202),
+  );
   await expectStatements('POST /auth/password/forgot', async () =>
     expect((await api.post('/auth/password/forgot', { data: { email } })).status()).toBe(202),
   );
@@ -223,7 +232,7 @@ test('each endpoint runs only the statements it needs', async ({ playwright }) =
   const reset = await linkToken(email, 'password_reset');
   password = 'a reset passphrase';
   await expectStatements('POST /auth/password/reset', async () =>
-    expect((await api.post('/auth/password/reset', { data: { token: reset, new_password: password } })).status()).toBe(204),
+    expect((await api.post('/auth/password/reset', { data: { token: reset, new_password: password } })).status()).toBe(200),
   );
   await expectStatements('POST /auth/password/reset (used token)', async () =>
     expect((await api.post('/auth/password/reset', { data: { token: reset, new_password: password } })).status()).toBe(400),

@@ -3,6 +3,7 @@ import https from 'node:https';
 import { test, expect } from '@playwright/test';
 import {
   addressBucket,
+  networkOf,
   bucketOf,
   clientAddressFrom,
   stripPort,
@@ -99,4 +100,15 @@ test('the stamp: a random secret name, on http and https servers, overwriting wh
     server.emit('request', request, {});
     expect(seen).toEqual(['203.0.113.9']);
   }
+});
+
+test('networkOf: the /56 or /48 of an IPv6 bucket, the /24 of an IPv4 address', () => {
+  expect(networkOf('2001:db8:1:2a7::/64', 56)).toBe('2001:db8:1:200::/56');
+  expect(networkOf('2001:db8:1:2ff::/64', 56)).toBe('2001:db8:1:200::/56');
+  expect(networkOf('2001:db8:1:2::/64', 56)).toBe('2001:db8:1:0::/56');
+  expect(networkOf('2001:db8:1:2::/64', 48)).toBe('2001:db8:1::/48');
+  expect(networkOf('2001:db8:1:2::/64', 64)).toBe('2001:db8:1:2::/64');
+  expect(networkOf('203.0.113.7', 56)).toBe('203.0.113.7');
+  expect(networkOf('203.0.113.7', 48, 24)).toBe('203.0.113.0/24');
+  expect(networkOf('unknown', 48, 24)).toBe('unknown');
 });

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { sql, type SQL } from 'drizzle-orm';
 import { rateLimits } from '../../db/schema';
+import { networkOf } from '../../http/client-address';
 
 /**
  * The rows of table rate_limits, by key: which counter each is and whose. The key names what is counted
@@ -30,9 +31,21 @@ function accountCountersPrefix(email: string): string {
   return `${accountCounterKey(email)}:`;
 }
 
-/** The key of one client address's failures at one account. */
+/** The key of one client address's failures at one account (for an unknown client: its source, sourceOf). */
 export function addressCounterKey(email: string, address: string): string {
   return `${accountCountersPrefix(email)}ip:${address}`;
+}
+
+/** The source an unknown client's failures count under for the account's cap: IPv6 by /56, IPv4 as it is. */
+export const sourceOf = (address: string) => networkOf(address, 56);
+
+/** A client the account knows (lib/auth/store/known-clients.ts): a device (by its token's hash) or the address it logged in from. */
+export type KnownClient = { device: string } | 'address';
+
+/** The key of one client's failures at one account: a known device's, a known address's, or an unknown source's. */
+export function clientCounterKey(email: string, address: string, known: KnownClient | undefined): string {
+  if (known === undefined) return addressCounterKey(email, sourceOf(address));
+  return known === 'address' ? addressCounterKey(email, address) : `${accountCountersPrefix(email)}device:${known.device}`;
 }
 
 /** The key of the back-off shared by the addresses that have used their free attempts at the account. */
@@ -53,11 +66,18 @@ export function loginCountersOf(email: string): SQL {
     for update skip locked)`;
 }
 
-/** Keys of the per-account counters of the mail flows: reset requests by email (hashed), new verification messages by user. */
-export const forgotCounterKey = (email: string) => `forgot:account:${createHash('sha256').update(email.toLowerCase()).digest('hex')}`;
-export const resendCounterKey = (userId: string) => `resend:user:${userId}`;
+const emailHash = (email: string) => createHash('sha256').update(email.toLowerCase()).digest('hex');
+
+/** Keys of the per-email counters of the mail flows (the email hashed: no address at rest). */
+export const forgotCounterKey = (email: string) => `forgot:account:${emailHash(email)}`;
+export const resendCounterKey = (email: string) => `resend:email:${emailHash(email)}`;
+export const signupNoticeKey = (email: string) => `signup-notice:${emailHash(email)}`;
+
+/** known_clients.client of an address bucket (lib/auth/store/known-clients.ts writes them). */
+export const knownAddressClient = (address: string) => `address:${address}`;
 
 /** SQL condition on rate_limits: every row that counts something of this account (deleted with it). */
 export function accountCountersOf(user: { id: string; email: string }): SQL {
-  return sql`(${loginCountersOf(user.email)} or ${rateLimits.key} in (${forgotCounterKey(user.email)}, ${resendCounterKey(user.id)}))`;
+  return sql`(${loginCountersOf(user.email)} or ${rateLimits.key} in (${forgotCounterKey(user.email)}, ${resendCounterKey(user.email)}, ${signupNoticeKey(user.email)})
+    or ${rateLimits.key} like ${`${forgotCounterKey(user.email)}:%`})`;
 }

@@ -46,10 +46,15 @@ const t = {
 /**
  * SQL: insert ... select that stores a new token for each user id `userIds` yields (a subquery), with
  * its expiry. Used by issueAccountToken and by registration's one statement (lib/auth/store/users.ts).
+ * An account has at most one unused token per purpose (a unique index): the new one takes the unused
+ * one's place, which voids the older link. Concurrent requests wait for each other on that index
+ * entry, whatever their snapshots, so however many run at once exactly one link stays live.
  */
 export function insertTokenFor(userIds: SQL, token: string, purpose: TokenPurpose): SQL {
   return sql`insert into ${accountTokens} (${t.tokenHash}, ${t.userId}, ${t.purpose}, ${t.expiresAt})
-    select ${hashLinkToken(token)}, id, ${purpose}, now() + make_interval(secs => ${linkLifetime(purpose)}) from (${userIds}) as target`;
+    select ${hashLinkToken(token)}, id, ${purpose}, now() + make_interval(secs => ${linkLifetime(purpose)}) from (${userIds}) as target
+    on conflict (${t.userId}, ${t.purpose}) where ${t.usedAt} is null do update set
+      ${t.tokenHash} = excluded.${t.tokenHash}, ${sql.identifier(accountTokens.createdAt.name)} = now(), ${t.expiresAt} = excluded.${t.expiresAt}`;
 }
 
 /**
@@ -74,22 +79,23 @@ export function voidTokensOf(userIds: SQL, purpose: TokenPurpose, except?: strin
 }
 
 /**
- * One statement: a new token for the account (by id, or by email for an active account), the older
- * live ones of the same purpose marked used. By email, the statement is the same whether an account
- * exists or not, so the work (and the time) does not tell; returns undefined when none does.
+ * One statement: a new token for the account (by id, or by email for an active account), in the place
+ * of the unused one of the same purpose (insertTokenFor). By email, the statement is the same whether
+ * an account exists or not, so the work (and the time) does not tell; returns undefined when none does.
+ * `unverifiedOnly`: only for an account whose email is not verified yet (a new verification link).
  */
 export async function issueAccountToken(
   purpose: TokenPurpose,
-  account: { userId: string } | { email: string },
+  account: { userId: string } | { email: string; unverifiedOnly?: true },
 ): Promise<{ token: string; userId: string; email: string } | undefined> {
   const token = newLinkToken();
   const target =
     'userId' in account
       ? sql`select ${users.id}, ${users.email} from ${users} where ${users.id} = ${account.userId}`
-      : sql`select ${users.id}, ${users.email} from ${users} where lower(${users.email}) = ${account.email.toLowerCase()} and ${users.isActive}`;
+      : sql`select ${users.id}, ${users.email} from ${users} where lower(${users.email}) = ${account.email.toLowerCase()} and ${users.isActive}
+          ${account.unverifiedOnly ? sql`and ${users.emailVerifiedAt} is null` : sql``}`;
   const { rows } = await getDb().execute<{ id: string; email: string }>(sql`
     with account as (${target}),
-    voided as (${voidTokensOf(sql`select id from account`, purpose)}),
     issued as (${insertTokenFor(sql`select id from account`, token, purpose)} returning ${t.userId})
     select account.id, account.email from account join issued on issued.${t.userId} = account.id`);
   const row = rows[0];

@@ -4,7 +4,9 @@ import { getDb } from '../../db';
 import { sessions, users } from '../../db/schema';
 import { firstRefreshToken, parseRefreshToken, successorOf, type RefreshToken } from '../crypto/refresh-tokens';
 import { openSuccessor, sealSuccessor } from '../crypto/successor-seal';
+import type { KnownClient } from '../limits/counters';
 import { forgetFailuresFrom } from '../limits/password-backoff';
+import { rememberClient } from './known-clients';
 
 /**
  * Sessions and their rotating refresh tokens (table sessions in lib/db/schema.ts).
@@ -75,8 +77,9 @@ function newSessionLifetime(): number {
 }
 
 /**
- * One statement records a successful login: the session and its first refresh token, and the
- * password attempts counted from this client address forgotten (lib/auth/limits/password-backoff.ts). The session
+ * One statement records a successful login: the session and its first refresh token, the password
+ * attempts counted from this client forgotten (lib/auth/limits/password-backoff.ts), and the client's
+ * device token and address remembered (lib/auth/store/known-clients.ts). The session
  * is created only if the hash that was verified is still the stored one and the user is still active,
  * read under a share lock on the user's row: a password change or deactivation in progress is waited
  * for and then seen, so a login racing one gets nothing (undefined). (A change that starts later ends
@@ -85,20 +88,21 @@ function newSessionLifetime(): number {
 export async function startLoginSession(
   user: { id: string; email: string },
   verifiedHash: string,
-  client: LoginClient,
+  client: LoginClient & { known?: KnownClient; deviceToken?: string },
   amr: Amr = ['pwd'],
 ): Promise<IssuedSession | undefined> {
   const lifetime = newSessionLifetime();
   const token = firstRefreshToken();
   const { rows } = await getDb().execute<{ session_id: string }>(sql`
-    with ${forgetFailuresFrom(user.email, client.address)}
+    with ${forgetFailuresFrom(user.email, client.address, client.known)}, session as (
     ${insertSession(
       sql`from ${users} where ${users.id} = ${user.id} and ${users.hashedPassword} = ${verifiedHash} and ${users.isActive} for share`,
       client,
       token,
       lifetime,
       amr,
-    )}`);
+    )}), ${rememberClient(sql`select ${user.id}::uuid as id from session`, client.deviceToken, client.address)}
+    select session_id from session`);
   const sessionId = rows[0]?.session_id;
   return sessionId ? { sessionId, refreshToken: token.token, refreshExpiresIn: lifetime, amr } : undefined;
 }

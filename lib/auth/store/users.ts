@@ -5,6 +5,7 @@ import { readWithRetry } from '../../db/read-retry';
 import { rateLimits, sessions, users, type User } from '../../db/schema';
 import { insertTokenFor, spendToken, voidTokensOf } from './account-tokens';
 import { accountCountersOf, loginCountersOf } from '../limits/counters';
+import { rememberClient } from './known-clients';
 import { revokeAllSessions, sessionLive, startSessionInTransaction, type IssuedSession, type LoginClient } from './sessions';
 
 /**
@@ -201,7 +202,7 @@ export async function setUserActive(email: string, active: boolean): Promise<Acc
  * link by then. Then the token is spent (the conditional update: of two resets with one token, exactly
  * one gets a row), and only if it was: the new hash stored, the email marked verified (the link proved
  * the owner reads it), the account's other reset links voided and its counted login attempts
- * forgotten; then every session revoked (a statement of its own: see revokeAllSessions in
+ * forgotten, and this client remembered as the account's (known-clients.ts); then every session revoked (a statement of its own: see revokeAllSessions in
  * sessions.ts). Returns the account, or undefined when the token was not live (used meanwhile,
  * expired, superseded, voided, deactivated account).
  */
@@ -209,6 +210,7 @@ export async function resetPasswordWithToken(
   token: string,
   account: { userId: string; email: string },
   hashedPassword: string,
+  client: { address: string; deviceToken: string },
 ): Promise<{ id: string; email: string } | undefined> {
   return getDb().transaction(async (tx) => {
     await tx.execute(sql`select 1 from ${users} where ${users.id} = ${account.userId} for update`);
@@ -222,7 +224,7 @@ export async function resetPasswordWithToken(
       ), voided as (${voidTokensOf(sql`select id from changed`, 'password_reset', token)}),
       forgotten as (
         delete from ${rateLimits} where ${loginCountersOf(account.email)} and exists (select 1 from changed)
-      )
+      ), ${rememberClient(sql`select id from changed`, client.deviceToken, client.address)}
       select id, email from changed`);
     if (rows[0]) await revokeAllSessions(rows[0].id, { db: tx });
     return rows[0];

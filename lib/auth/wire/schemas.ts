@@ -58,7 +58,14 @@ export const refreshCookieFormOptIn = z
   .transform((value) => value === 'true')
   .meta({ description: 'As `refresh_cookie` in the JSON body.' });
 
-export const loginRequest = z.strictObject({ email, password: givenPassword, refresh_cookie: refreshCookieOptIn });
+/** The device token a login (or reset) answered (lib/auth/store/known-clients.ts); an unknown or malformed one counts as none. */
+const deviceToken = z
+  .string({ error: 'device_token must be the string a login answered.' })
+  .max(256, 'device_token must be the string a login answered.')
+  .optional()
+  .meta({ description: 'The `device_token` of an earlier login or reset on this device: its failed logins are then counted apart, never held back by guesses from elsewhere.' });
+
+export const loginRequest = z.strictObject({ email, password: givenPassword, device_token: deviceToken, refresh_cookie: refreshCookieOptIn });
 
 /** The OAuth2 password grant as a form (RFC 6749 section 4.3), as FastAPI's OAuth2PasswordRequestForm. */
 /**
@@ -82,9 +89,10 @@ export const loginForm = z
     scope: z.string().optional(),
     client_id: z.string().optional(),
     client_secret: z.string().optional(),
+    device_token: deviceToken,
     refresh_cookie: refreshCookieFormOptIn,
   })
-  .transform(({ username, password, refresh_cookie }) => ({ email: username, password, refresh_cookie }));
+  .transform(({ username, password, device_token, refresh_cookie }) => ({ email: username, password, device_token, refresh_cookie }));
 
 /** Left out, the refresh cookie is used (a browser that logged in with `refresh_cookie`). */
 const refreshToken = z
@@ -125,6 +133,9 @@ const linkToken = z
 
 /** POST /auth/password/forgot */
 export const forgotPasswordRequest = z.strictObject({ email });
+
+/** POST /auth/email/resend without a token: the email of the sign-up (with a token: no body, or `{}`). */
+export const resendVerificationRequest = z.strictObject({ email: email.optional() });
 
 /** POST /auth/password/reset */
 export const passwordResetRequest = z.strictObject({ token: linkToken, new_password: newPassword });
@@ -237,6 +248,16 @@ export const tokenResponse = z.object({
   refresh_token: z.string().optional().describe('Single use: POST it to /auth/refresh for a new pair. Absent when it was set as the refresh cookie instead.'),
   refresh_expires_in: z.number().int().describe('Seconds until the refresh token expires if unused.'),
 });
+
+const deviceTokenAnswer = z
+  .string()
+  .describe('Keep it on this device and send it with later logins (`device_token`): its failed logins are then counted apart, and guesses from elsewhere never hold it back. Valid 60 days after its last login.');
+
+/** POST /auth/login: the token response and the device token. */
+export const loginResponse = tokenResponse.extend({ device_token: deviceTokenAnswer });
+
+/** POST /auth/password/reset: the new password is set; a device token for the next login. */
+export const passwordResetResponse = z.object({ device_token: deviceTokenAnswer });
 
 export const errorResponse = z.object({
   error: z.string().describe('A stable, machine-readable code.'),

@@ -1,5 +1,6 @@
 import { expect, test, uniqueEmail, withDb } from '../../support/fixtures';
 import { expectNoMail, forgotAndReadToken, INVALID_LINK, linkToken, registered, sha256 } from '../../support/links';
+import { holdingLocks } from '../../support/interleave';
 import { waitForMail } from '../../support/smtp';
 
 const ACCEPTED = { message: 'If an account exists for this email, we sent a link to reset its password.' };
@@ -56,7 +57,7 @@ test.describe('POST /auth/password/forgot', () => {
     const old = await api.post('/auth/password/reset', { data: { token: first, new_password: 'a new passphrase' } });
     expect(old.status()).toBe(400);
     expect(await old.json()).toEqual(INVALID_LINK);
-    expect((await api.post('/auth/password/reset', { data: { token: second, new_password: 'a new passphrase' } })).status()).toBe(204);
+    expect((await api.post('/auth/password/reset', { data: { token: second, new_password: 'a new passphrase' } })).status()).toBe(200);
   });
 
   test('an invalid email is a 422 naming the field; unknown fields are refused', async ({ api }) => {
@@ -75,5 +76,22 @@ test.describe('POST /auth/password/forgot', () => {
     const { email } = await registered(api, 'forgot-kinds');
     const reset = await forgotAndReadToken(api, email);
     expect(await linkToken(email, 'verify_email')).not.toBe(reset);
+  });
+
+  test('"a newer link voids the older ones" holds under concurrency: 3 parallel requests leave exactly one live link', async ({ api }) => {
+    const { email, id } = await registered(api, 'forgot-race');
+    // The three requests line up behind the test's lock on the account's row, so that each has started
+    // (and taken its snapshot) before any of them issues its link.
+    await holdingLocks(async (holder) => {
+      await holder.query('select 1 from users where id = $1 for update', [id]);
+      const requests = Array.from({ length: 3 }, () => api.post('/auth/password/forgot', { data: { email } }));
+      await holder.waitForBlocked(3, requests);
+      await holder.commit();
+      for (const response of await Promise.all(requests)) expect(response.status()).toBe(202);
+    });
+    const live = await withDb(async (db) =>
+      (await db.query(`select count(*)::int as n from account_tokens where user_id = $1 and purpose = 'password_reset' and used_at is null and expires_at > now()`, [id])).rows[0].n,
+    );
+    expect(live).toBe(1);
   });
 });

@@ -7,6 +7,7 @@ import { AuthFailure } from '../../../lib/auth/errors';
 import { logIn } from '../../../lib/auth/flows/login';
 import { bcryptStats } from '../../../lib/auth/crypto/bcrypt-pool';
 import { compareCosts, hashPassword } from '../../../lib/auth/crypto/password';
+import { newDeviceToken } from '../../../lib/auth/store/known-clients';
 import { startLoginSession } from '../../../lib/auth/store/sessions';
 import { createUser, type Account } from '../../../lib/auth/store/users';
 import { expect, PASSWORD, test, uniqueEmail, withDb } from '../../support/fixtures';
@@ -73,7 +74,7 @@ test.describe('login: the same work for an unknown email as for a wrong password
 test.describe('startLoginSession: a session only for the hash that was verified, of an active user', () => {
   test('starts a session when the verified hash is the stored one and the user is active', async () => {
     const user = await newUser();
-    const session = await startLoginSession(user, user.hash, { address: '127.0.0.1' });
+    const session = await startLoginSession(user, user.hash, { address: '127.0.0.1', deviceToken: newDeviceToken() });
     expect(session).toEqual({ sessionId: expect.any(String), refreshToken: expect.stringMatching(/^[\w-]{70}$/), refreshExpiresIn: expect.any(Number), amr: ['pwd'] });
     expect(await sessionsOf(user.id)).toBe(1);
   });
@@ -81,14 +82,14 @@ test.describe('startLoginSession: a session only for the hash that was verified,
   test('starts none when the password changed after it was verified', async () => {
     const user = await newUser();
     await withDb((db) => db.query('update users set hashed_password = $2 where id = $1', [user.id, '$2b$11$' + 'x'.repeat(53)]));
-    expect(await startLoginSession(user, user.hash, { address: '127.0.0.1' })).toBeUndefined();
+    expect(await startLoginSession(user, user.hash, { address: '127.0.0.1', deviceToken: newDeviceToken() })).toBeUndefined();
     expect(await sessionsOf(user.id)).toBe(0);
   });
 
   test('starts none when the user was deactivated after the password was verified', async () => {
     const user = await newUser();
     await withDb((db) => db.query('update users set is_active = false where id = $1', [user.id]));
-    expect(await startLoginSession(user, user.hash, { address: '127.0.0.1' })).toBeUndefined();
+    expect(await startLoginSession(user, user.hash, { address: '127.0.0.1', deviceToken: newDeviceToken() })).toBeUndefined();
     expect(await sessionsOf(user.id)).toBe(0);
   });
 });

@@ -94,7 +94,7 @@ test('wrong passwords count against the account like logins (as a password chang
 
     await withDb((db) => db.query(`update rate_limits set hits = 2 where key = $1`, [key]));
     expect((await attempt(PASSWORD)).status).toBe(204);
-    // Every counter of the account goes: its count and each address's (lib/auth/limits/password-backoff.ts).
+    // Every counter of the account goes: its count and each address's (lib/auth/limits/counters.ts).
     const left = await withDb(async (db) => (await db.query(`select count(*)::int as n from rate_limits where key = $1 or key like $1 || ':%'`, [key])).rows[0].n);
     expect(left).toBe(0);
   } finally {

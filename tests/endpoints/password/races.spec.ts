@@ -55,7 +55,7 @@ test.describe('password writes that race', () => {
       () => resetWith(api, link),
       () => api.post('/auth/password', { headers: bearer(pair.access_token), data: { current_password: PASSWORD, new_password: ATTACKER } }),
     );
-    expect(reset.status()).toBe(204);
+    expect(reset.status()).toBe(200);
     expect(await answer(change)).toEqual(WRONG_PASSWORD);
     expect(await loginStatus(api, email, ATTACKER)).toBe(401);
     expect(await loginStatus(api, email, OWNER)).toBe(200);
@@ -75,7 +75,7 @@ test.describe('password writes that race', () => {
       await holder.commit();
       return Promise.all([resetting, changing]);
     });
-    expect(reset.status()).toBe(204);
+    expect(reset.status()).toBe(200);
     expect(await answer(change)).toEqual(WRONG_PASSWORD);
     expect(await loginStatus(api, email, OWNER)).toBe(200);
   });
@@ -88,7 +88,7 @@ test.describe('password writes that race', () => {
       () => resetWith(api, link),
       () => api.delete('/auth/me', { headers: bearer(pair.access_token), data: { password: PASSWORD } }),
     );
-    expect(reset.status()).toBe(204);
+    expect(reset.status()).toBe(200);
     expect(await answer(deletion)).toEqual(WRONG_PASSWORD);
     expect(await withDb(async (db) => (await db.query('select count(*)::int as n from users where email = $1', [email])).rows[0].n)).toBe(1);
     expect(await loginStatus(api, email, OWNER)).toBe(200);

@@ -20,24 +20,27 @@ const post = async (path: string, body: unknown) => {
 
 const PENDING = { message: 'Check your email: we sent a message to this address to finish signing up.' };
 
-test('a new email and a taken one get the same 202; the new account a link, the owner of the taken one a notice', async () => {
+test('a new email and a taken one get the same 202; the sign-up a link, the owner of the verified account a notice', async () => {
   const email = uniqueEmail('required');
   const first = await post('/auth/register', { email, password: PASSWORD });
-  const second = await post('/auth/register', { email, password: 'someone else entirely' });
   expect(first.status).toBe(202);
-  expect(second.status).toBe(202);
   expect(first.body).toEqual(PENDING);
-  expect(second.body).toEqual(PENDING);
-  expect([...first.headers.keys()].sort()).toEqual([...second.headers.keys()].sort());
-
   const link = await waitForMail({ to: email, kind: 'verify_email' });
   expect(link.links).toEqual([`http://localhost:3000/verify-email?token=${link.token}`]);
+  // No account until the link is followed; then one, verified, with the sign-up's password.
+  expect(await withDb(async (db) => (await db.query('select count(*)::int as n from users where email = $1', [email])).rows[0].n)).toBe(0);
+  expect((await post('/auth/email/verify', { token: link.token })).status).toBe(200);
+
+  const second = await post('/auth/register', { email, password: 'someone else entirely' });
+  expect(second.status).toBe(202);
+  expect(second.body).toEqual(first.body);
+  expect([...first.headers.keys()].sort()).toEqual([...second.headers.keys()].sort());
   const notice = await waitForMail({ to: email, kind: 'signup_attempt' });
   expect(notice.text).toContain('Someone tried to create');
   expect(notice.text).toContain('"Forgot password"');
   expect(notice.token).toBeNull();
-  // One account, with the first password.
   expect(await withDb(async (db) => (await db.query('select count(*)::int as n from users where email = $1', [email])).rows[0].n)).toBe(1);
+  expect((await post('/auth/login', { email, password: PASSWORD })).status).toBe(200);
 });
 
 test('login waits for the verification: 403 email_not_verified only with the right password; the link lets the user in', async () => {
@@ -62,22 +65,27 @@ test('login waits for the verification: 403 email_not_verified only with the rig
   expect(await me.json()).toMatchObject({ email, email_verified: true });
 });
 
-test('an unverified account that lost its link gets in through "forgot password": a reset verifies the email', async () => {
+test('before its link is followed a sign-up is no account: "forgot password" sends nothing; resend without a token sends a new link', async () => {
   const email = uniqueEmail('required-reset');
   expect((await post('/auth/register', { email, password: PASSWORD })).status).toBe(202);
+  await linkToken(email, 'verify_email');
   expect((await post('/auth/password/forgot', { email })).status).toBe(202);
-  const reset = await post('/auth/password/reset', { token: await linkToken(email, 'password_reset'), new_password: 'a chosen passphrase' });
-  expect(reset.status).toBe(204);
-  expect((await post('/auth/login', { email, password: 'a chosen passphrase' })).status).toBe(200);
+  expect((await post('/auth/email/resend', { email })).status).toBe(202);
+  const second = await linkToken(email, 'verify_email', 2);
+  expect(await receivedMail({ to: email, kind: 'password_reset' })).toHaveLength(0);
+  expect((await post('/auth/email/verify', { token: second })).status).toBe(200);
+  expect((await post('/auth/login', { email, password: PASSWORD })).status).toBe(200);
 });
 
-test('the notice to a taken email carries no link that logs anyone in, and the squatter is not told', async () => {
+test('the notice to a verified account carries no link, and the squatter is told nothing an outsider could not learn', async () => {
   const email = uniqueEmail('required-owner');
   expect((await post('/auth/register', { email, password: PASSWORD })).status).toBe(202);
-  await waitForMail({ to: email, kind: 'verify_email' });
+  expect((await post('/auth/email/verify', { token: await linkToken(email, 'verify_email') })).status).toBe(200);
   expect((await post('/auth/register', { email, password: 'a squatter password' })).status).toBe(202);
   await waitForMail({ to: email, kind: 'signup_attempt' });
   // still one verification link: the second sign-up issued none
   expect(await receivedMail({ to: email, kind: 'verify_email' })).toHaveLength(1);
-  expect((await post('/auth/login', { email, password: 'a squatter password' })).status).toBe(401);
+  // The squatter's password gets what it would get for a new email (403), and opens nothing.
+  expect((await post('/auth/login', { email, password: 'a squatter password' })).status).toBe(403);
+  expect((await post('/auth/login', { email, password: PASSWORD })).status).toBe(200);
 });

@@ -35,11 +35,13 @@ test.describe('POST /auth/email/resend', () => {
     expect(await receivedMail({ to: email, kind: 'verify_email' })).toHaveLength(1);
   });
 
-  test('needs an access token: 401 from the guard without one', async ({ api }) => {
+  test('without a token it needs the email (422 naming the field); a bad token is a 401', async ({ api }) => {
     const response = await resend(api);
-    expect(response.status()).toBe(401);
-    expect(response.headers()['www-authenticate']).toBe('Bearer realm="neon-next-auth"');
-    expect((await resend(api, 'not.a.token')).status()).toBe(401);
+    expect(response.status()).toBe(422);
+    expect((await response.json()).fields).toEqual({ email: expect.any(String) });
+    const forged = await resend(api, 'not.a.token');
+    expect(forged.status()).toBe(401);
+    expect(forged.headers()['www-authenticate']).toContain('Bearer');
   });
 
   test('another method is a 405 with Allow: POST', async ({ api, account }) => {

@@ -29,9 +29,9 @@ test('a reset forgets the failed logins: an account blocked by guesses logs in a
 
   expect((await post('/auth/password/forgot', { email })).status).toBe(202);
   const token = await linkToken(email, 'password_reset');
-  expect((await post('/auth/password/reset', { token, new_password: 'the new passphrase' })).status).toBe(204);
+  expect((await post('/auth/password/reset', { token, new_password: 'the new passphrase' })).status).toBe(200);
 
-  // Every counter of the account: its count, and each address's (lib/auth/limits/password-backoff.ts, loginCountersOf).
+  // Every counter of the account: its count, and each address's (lib/auth/limits/counters.ts, loginCountersOf).
   const rows = await withDb(async (db) => (await db.query(`select count(*)::int as n from rate_limits where key = $1 or key like $1 || ':%'`, [accountKey(email)])).rows[0].n);
   expect(rows).toBe(0);
   expect((await post('/auth/login', { email, password: 'the new passphrase' })).status).toBe(200);
