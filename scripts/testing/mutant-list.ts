@@ -407,7 +407,7 @@ export const MUTANTS: Mutant[] = [
   {
     name: 'rate-limit-table-unbounded',
     description: 'every new client address gets rows of its own, however full the table (millions of IPv6 /64s)',
-    edits: [{ file: RATE_LIMIT, from: '    if (key.overflow === key.own) return', to: '    if (key) return' }],
+    edits: [{ file: RATE_LIMIT, from: '    if (key.overflow === key.own) return', to: '    if (key.own.length >= 0) return' }],
     specs: ['tests/across/rate-limit-table.spec.ts'],
   },
   // The refresh cookie (lib/http/refresh-cookie.ts, lib/http/endpoint.ts)
