@@ -8,9 +8,12 @@ import { expect, test } from '../support/fixtures';
  */
 type Step = { command: string; expected?: string };
 
+/** The README's walkthrough, then its continuation in docs/walkthrough.md: one script, in that order. */
 function walkthrough(): Step[] {
-  const readme = readFileSync('README.md', 'utf8');
-  const section = readme.slice(readme.indexOf('<!-- curl:begin -->'), readme.indexOf('<!-- curl:end -->'));
+  const section = ['README.md', 'docs/walkthrough.md']
+    .map((file) => readFileSync(file, 'utf8'))
+    .map((text) => text.slice(text.indexOf('<!-- curl:begin -->'), text.indexOf('<!-- curl:end -->')))
+    .join('\n');
   const steps: Step[] = [];
   for (const [, lang, body] of section.matchAll(/```(sh|text)\n([\s\S]*?)```/g)) {
     if (lang === 'sh') steps.push({ command: body! });
