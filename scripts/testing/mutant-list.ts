@@ -410,7 +410,7 @@ export const MUTANTS: Mutant[] = [
   {
     name: 'rate-limit-table-unbounded',
     description: 'every new client address gets rows of its own, however full the table (millions of IPv6 /64s)',
-    edits: [{ file: LIMIT_WINDOW, from: '    if (key.overflow === key.own) return', to: '    if (key) return' }],
+    edits: [{ file: LIMIT_WINDOW, from: '    if (key.overflow === key.own) return', to: '    if (key.own.length >= 0) return' }],
     specs: ['tests/across/rate-limit-table.spec.ts'],
   },
   // The refresh cookie (lib/http/refresh-cookie.ts, lib/http/endpoint.ts)

@@ -80,7 +80,8 @@ test.describe('login with refresh_cookie', () => {
     const response = await post('/auth/login', { json: { email, password: PASSWORD, refresh_cookie: true } });
     expect(response.status).toBe(200);
     const body = await response.json();
-    expect(Object.keys(body).sort()).toEqual(['access_token', 'expires_in', 'refresh_expires_in', 'token_type']);
+    // Every login answers its device_token too (the known-device lane: docs/security.md); never the refresh token.
+    expect(Object.keys(body).sort()).toEqual(['access_token', 'device_token', 'expires_in', 'refresh_expires_in', 'token_type']);
     const cookie = setCookie(response)!;
     expect(cookie.value).toMatch(/^[A-Za-z0-9_-]{70}$/);
     expect(cookie.attributes.sort()).toEqual([`Max-Age=${body.refresh_expires_in}`, 'HttpOnly', 'Path=/auth', 'SameSite=Strict', 'Secure'].sort());
