@@ -3,11 +3,11 @@ import https from 'node:https';
 import { test, expect } from '@playwright/test';
 import {
   addressBucket,
-  networkOf,
   bucketOf,
   clientAddressFrom,
   stripPort,
 } from '../../lib/http/client-address';
+import { networkOf } from '../../lib/auth/limits/counters';
 import { readConfig, type ClientAddressConfig } from '../../lib/config';
 import { installPeerAddressStamp, peerStampHeader } from '../../lib/http/peer-address-stamp';
 

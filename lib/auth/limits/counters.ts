@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
+import { isIP } from 'node:net';
 import { sql, type SQL } from 'drizzle-orm';
 import { rateLimits } from '../../db/schema';
-import { networkOf } from '../../http/client-address';
 
 /**
  * The rows of table rate_limits, by key: which counter each is and whose. The key names what is counted
@@ -34,6 +34,23 @@ function accountCountersPrefix(email: string): string {
 /** The key of one client address's failures at one account (for an unknown client: its source, sourceOf). */
 export function addressCounterKey(email: string, address: string): string {
   return `${accountCountersPrefix(email)}ip:${address}`;
+}
+
+/**
+ * The network a client address bucket (lib/http/client-address.ts) belongs to, for limits that must
+ * count a whole network as one source: IPv6
+ * by the first `ipv6Bits` (a multiple of 8, at most 64; /56 is a home network's usual delegation,
+ * /48 a site's), IPv4 by its first `ipv4Bits` (8, 16, 24 or 32). "unknown" stays as it is.
+ */
+export function networkOf(bucket: string, ipv6Bits: 48 | 56 | 64, ipv4Bits: 16 | 24 | 32 = 32): string {
+  const ipv6 = /^([0-9a-f]+):([0-9a-f]+):([0-9a-f]+):([0-9a-f]+)::\/64$/.exec(bucket);
+  if (ipv6) {
+    const fourth = ipv6Bits === 64 ? ipv6[4]! : ipv6Bits === 56 ? (parseInt(ipv6[4]!, 16) & 0xff00).toString(16) : '';
+    return ipv6Bits === 48 ? `${ipv6.slice(1, 4).join(':')}::/48` : `${ipv6.slice(1, 4).join(':')}:${fourth}::/${ipv6Bits}`;
+  }
+  if (ipv4Bits === 32 || !isIP(bucket)) return bucket;
+  const octets = bucket.split('.');
+  return `${octets.slice(0, ipv4Bits / 8).concat(Array(4 - ipv4Bits / 8).fill('0')).join('.')}/${ipv4Bits}`;
 }
 
 /** The source an unknown client's failures count under for the account's cap: IPv6 by /56, IPv4 as it is. */

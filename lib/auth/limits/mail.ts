@@ -2,8 +2,7 @@ import { sql } from 'drizzle-orm';
 import { config } from '../../config';
 import { getDb } from '../../db';
 import { knownClients, users } from '../../db/schema';
-import { networkOf } from '../../http/client-address';
-import { forgotCounterKey, knownAddressClient, resendCounterKey, signupNoticeKey, sourceOf } from './counters';
+import { forgotCounterKey, knownAddressClient, networkOf, resendCounterKey, signupNoticeKey, sourceOf } from './counters';
 import { chooseKeys, countHit, k, pruneStale, SIGNUP_NOTICES, type Key } from './window';
 
 /** Limits on the mail one email receives (reset links, verification links, sign-up notices), in fixed windows. */

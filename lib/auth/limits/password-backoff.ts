@@ -2,9 +2,8 @@ import { sql, type SQL } from 'drizzle-orm';
 import { config } from '../../config';
 import { getDb } from '../../db';
 import { rateLimits } from '../../db/schema';
-import { networkOf } from '../../http/client-address';
 import { rateLimited } from '../errors';
-import { accountCounterKey, addressCounterKey, clientCounterKey, r, sharedBackoffKey, type KnownClient } from './counters';
+import { accountCounterKey, addressCounterKey, clientCounterKey, type KnownClient, networkOf, r, sharedBackoffKey } from './counters';
 import { addressKey, chooseKeys, countHit, exempt, k, pruneStale, type Key } from './window';
 
 /**

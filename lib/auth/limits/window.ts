@@ -2,9 +2,8 @@ import { sql, type SQL } from 'drizzle-orm';
 import { config, type Config, type Limit } from '../../config';
 import { getDb } from '../../db';
 import { rateLimits } from '../../db/schema';
-import { networkOf } from '../../http/client-address';
 import { rateLimited } from '../errors';
-import { r } from './counters';
+import { networkOf, r } from './counters';
 
 /**
  * Fixed-window rate limits whose state lives in PostgreSQL (table rate_limits), so that they hold across
