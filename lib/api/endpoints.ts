@@ -204,9 +204,10 @@ export const endpoints = {
     description:
       'The `mfa_token` from the 403 of POST /auth/login works once, for 5 minutes and at most 5 tries; each try counts toward the ' +
       "account's login limits as a password would. A TOTP code works once (one 30 s step of clock drift either way); a recovery code works once and its owner is mailed. " +
-      'The answer is the login answer (`refresh_cookie` as there); its access tokens say `amr: ["pwd","otp"]`.',
+      'Send the `device_token` here too (as at the first step): a known device is then not held back by the account-wide cap at this step either. ' +
+      'The answer is the login answer (`device_token` and `refresh_cookie` as there); its access tokens say `amr: ["pwd","otp"]`.',
     body: { json: 'LoginSecondFactorRequest' },
-    ok: { status: 200, description: 'An access token and a refresh token, in a new session.', schema: 'Token' },
+    ok: { status: 200, description: 'An access token and a refresh token, in a new session, and the device token for the next login.', schema: 'LoginToken' },
     errors: [
       failure(401, ['invalid_code', 'invalid_mfa_token'], '`invalid_code`: the code is wrong, expired or used; `invalid_mfa_token`: the token is unknown, expired, used or out of tries (log in again).'),
       failure(403, ['origin_not_allowed'], '`refresh_cookie` was asked from an origin not in CORS_ORIGINS.'),

@@ -511,8 +511,14 @@ export const MUTANTS: Mutant[] = [
   {
     name: 'second-factor-uncounted',
     description: "codes tried at POST /auth/login/2fa do not count toward the account's guessing limits",
-    edits: [{ file: 'lib/auth/flows/second-factor.ts', from: '  await countPasswordAttempt(client.address, user.email);\n', to: '' }],
+    edits: [{ file: 'lib/auth/flows/second-factor.ts', from: '  await countPasswordAttempt(client.address, user.email, known);\n', to: '' }],
     specs: ['tests/endpoints/two-factor/limits.spec.ts'],
+  },
+  {
+    name: 'second-factor-forgets-device',
+    description: "the second step counts a known device as a stranger: the account-wide cap locks the owner out at POST /auth/login/2fa",
+    edits: [{ file: 'lib/auth/flows/second-factor.ts', from: '  await countPasswordAttempt(client.address, user.email, known);\n', to: '  await countPasswordAttempt(client.address, user.email);\n' }],
+    specs: [DEVICES_SPEC],
   },
 
   // The edge (lib/http/edge-guard.ts, next.config.ts)

@@ -3,7 +3,7 @@ import { config } from '../../config';
 import { readWithRetry } from '../../db/read-retry';
 import { pendingSignups, users } from '../../db/schema';
 import { AuthFailure } from '../errors';
-import { knownClientColumns, knownClientOf, newDeviceToken } from '../store/known-clients';
+import { deviceTokenAfterLogin, knownClientColumns, knownClientOf } from '../store/known-clients';
 import { dummyHash, hashPassword, needsRehash, verifyPassword } from '../crypto/password';
 import { countPasswordAttempt } from '../limits/password-backoff';
 import { startLoginSession, type IssuedSession, type LoginClient } from '../store/sessions';
@@ -89,8 +89,7 @@ export async function logIn(
   // Two-factor: the password alone starts nothing. The counted attempt stays counted until the
   // second step succeeds.
   if (candidate.two_factor) return { mfaToken: await createMfaChallenge(user.id, verifiedHash) };
-  // A known device keeps its token; any other client gets a new one.
-  const keptToken = known !== undefined && known !== 'address' ? client.deviceToken! : newDeviceToken();
+  const keptToken = deviceTokenAfterLogin(known, client.deviceToken);
   const session = await startLoginSession(user, verifiedHash, { ...client, known, deviceToken: keptToken });
   // The password changed, or the account was deactivated, while we were checking: the guess is stale.
   if (!session) throw new AuthFailure('invalid_credentials');

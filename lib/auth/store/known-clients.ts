@@ -54,6 +54,11 @@ export function knownClientOf(row: { known_device: boolean; known_address: boole
   return row.known_address ? 'address' : undefined;
 }
 
+/** The device token a successful login answers: a known device keeps its own; any other client gets a new one. */
+export function deviceTokenAfterLogin(known: KnownClient | undefined, deviceToken: string | undefined): string {
+  return known !== undefined && known !== 'address' ? deviceToken! : newDeviceToken();
+}
+
 /**
  * WITH-list items for the statement that records a successful login or reset of the users `userIds`
  * yields: this device and this address remembered (their lifetimes renewed), and the account's

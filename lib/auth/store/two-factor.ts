@@ -3,6 +3,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import { getDb } from '../../db';
 import { mfaChallenges, recoveryCodes, users } from '../../db/schema';
 import { revokeAllSessions } from './sessions';
+import { knownClientColumns } from './known-clients';
 
 /**
  * SQL of two-factor authentication: the TOTP secret and its last used step (on users), recovery codes,
@@ -183,14 +184,21 @@ export type ChallengedUser = {
   hashed_password: string;
   password_fingerprint: string;
   totp_secret: string | null;
+  known_device: boolean;
+  known_address: boolean;
 };
 
 /**
  * One statement: counts a try against a live challenge (unused, unexpired, fewer than `maxTries` so
- * far) and returns its account; undefined when there is none: each try is counted before the code is
- * checked, under the row's lock, so parallel tries cannot exceed the limit.
+ * far) and returns its account, and whether the account knows this client (for the login limits);
+ * undefined when there is none: each try is counted before the code is checked, under the row's
+ * lock, so parallel tries cannot exceed the limit.
  */
-export async function claimChallengeTry(token: string, maxTries = MFA_MAX_TRIES): Promise<ChallengedUser | undefined> {
+export async function claimChallengeTry(
+  token: string,
+  client: { address: string; deviceToken?: string },
+  maxTries = MFA_MAX_TRIES,
+): Promise<ChallengedUser | undefined> {
   if (!/^[A-Za-z0-9_-]{43}$/.test(token)) return undefined;
   const { rows } = await getDb().execute<ChallengedUser>(sql`
     update ${mfaChallenges} c set ${mc.tries} = c.${mc.tries} + 1
@@ -199,7 +207,7 @@ export async function claimChallengeTry(token: string, maxTries = MFA_MAX_TRIES)
       and c.${mc.tries} < ${maxTries} and u.${sql.identifier(users.id.name)} = c.${mc.userId}
     returning u.${sql.identifier(users.id.name)} as id, u.${sql.identifier(users.email.name)} as email,
       u.${sql.identifier(users.hashedPassword.name)} as hashed_password, c.${mc.passwordFingerprint} as password_fingerprint,
-      u.${u.totpSecret} as totp_secret`);
+      u.${u.totpSecret} as totp_secret, ${knownClientColumns(sql`u.${sql.identifier(users.id.name)}`, client.address, client.deviceToken)}`);
   return rows[0];
 }
 

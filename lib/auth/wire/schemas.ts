@@ -190,6 +190,7 @@ export const loginSecondFactorRequest = z
     mfa_token: z.string({ error: 'Send the mfa_token from the login answer.' }).min(1, 'Send the mfa_token from the login answer.').max(512),
     code: totpCode.optional(),
     recovery_code: recoveryCode.optional(),
+    device_token: deviceToken,
     refresh_cookie: refreshCookieOptIn,
   })
   .superRefine(oneSecondFactor);

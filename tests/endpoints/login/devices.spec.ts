@@ -2,6 +2,7 @@ import { createHash, randomInt } from 'node:crypto';
 import { expect, PASSWORD, test, uniqueEmail, withDb } from '../../support/fixtures';
 import { linkToken } from '../../support/links';
 import { serverEnv, startServer, type TestServer } from '../../support/server';
+import { totpCode } from '../../support/two-factor';
 
 /**
  * No lock-out from a handful of addresses (docs/security.md, "Known devices and addresses"): the
@@ -162,4 +163,36 @@ test('a completed reset answers a device token: the same addresses cannot lock t
   expect(reset.body).toEqual({ device_token: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) });
   await capFromAddresses(email);
   expect(await status(email, 'a brand new passphrase', newAddress(), reset.body.device_token)).toBe(200);
+});
+
+test('with two-factor on, the device token carries through the second step: the cap holds back neither step, and the answer keeps the token', async () => {
+  const home = newAddress();
+  const email = uniqueEmail('device-2fa');
+  expect((await post('/auth/register', { email, password: PASSWORD }, home)).status).toBe(201);
+  const first = await login(email, PASSWORD, home);
+  const bearer = { 'content-type': 'application/json', authorization: `Bearer ${first.body.access_token}` };
+  const setup = await (await fetch(`${server.url}/auth/2fa/totp/setup`, { method: 'POST', headers: bearer, body: JSON.stringify({ password: PASSWORD }) })).json();
+  const confirm = await fetch(`${server.url}/auth/2fa/totp/confirm`, { method: 'POST', headers: bearer, body: JSON.stringify({ code: totpCode(setup.secret) }) });
+  expect(confirm.status).toBe(200);
+  const { recovery_codes: recoveryCodes } = await confirm.json();
+  const device: string = first.body.device_token;
+
+  await capFromAddresses(email); // wrong passwords: the right one from an unknown client now waits
+  const cafe = newAddress();
+  const step1 = await login(email, PASSWORD, cafe, device);
+  expect(step1.status).toBe(403);
+  const step2 = await post('/auth/login/2fa', { mfa_token: step1.body.mfa_token, code: totpCode(setup.secret, 1), device_token: device }, cafe);
+  expect(step2.status).toBe(200);
+  expect(step2.body.device_token).toBe(device);
+
+  // A new client that finishes both steps (once the attack has passed) gets a device token of its own.
+  const elsewhere = newAddress();
+  const accountKey = `login:account:${createHash('sha256').update(email).digest('hex')}`;
+  await withDb((db) => db.query(`delete from rate_limits where key like $1 || '%'`, [accountKey]));
+  const fresh1 = await login(email, PASSWORD, elsewhere);
+  expect(fresh1.status).toBe(403);
+  const fresh2 = await post('/auth/login/2fa', { mfa_token: fresh1.body.mfa_token, recovery_code: recoveryCodes[0] }, elsewhere);
+  expect(fresh2.status).toBe(200);
+  expect(fresh2.body.device_token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  expect(fresh2.body.device_token).not.toBe(device);
 });

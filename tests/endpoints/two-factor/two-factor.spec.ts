@@ -76,7 +76,7 @@ test('a login with 2FA: 403 mfa_required with only an mfa_token, then a code giv
   const done = await api.post('/auth/login/2fa', { data: { mfa_token: body.mfa_token, code: totpCode(secret, 1) } });
   expect(done.status()).toBe(200);
   const pair = await done.json();
-  expect(Object.keys(pair).sort()).toEqual(['access_token', 'expires_in', 'refresh_expires_in', 'refresh_token', 'token_type']);
+  expect(Object.keys(pair).sort()).toEqual(['access_token', 'device_token', 'expires_in', 'refresh_expires_in', 'refresh_token', 'token_type']);
   expect(claimsOf(pair.access_token).amr).toEqual(['pwd', 'otp']);
   const refreshed = await api.post('/auth/refresh', { data: { refresh_token: pair.refresh_token } });
   expect(claimsOf((await refreshed.json()).access_token).amr).toEqual(['pwd', 'otp']);
