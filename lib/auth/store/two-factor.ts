@@ -56,6 +56,16 @@ export async function storePendingSecret(userId: string, sealed: string): Promis
 /** `values (...), (...)` of the new recovery codes' hashes, for an insert ... select. */
 const hashValues = (hashes: string[]) => sql.join(hashes.map((hash) => sql`(${hash})`), sql`, `);
 
+/** WITH-list items: the recovery codes of the account the CTE `owner` yields (column id) replaced by these. */
+function codesReplaced(owner: SQL, codeHashes: string[]): SQL {
+  return sql`voided as (
+      delete from ${recoveryCodes} where ${recoveryCodes.userId} in (select id from ${owner})
+    ), issued as (
+      insert into ${recoveryCodes} (${rc.userId}, ${rc.codeHash})
+      select id, code.hash from ${owner}, (values ${hashValues(codeHashes)}) as code(hash)
+    )`;
+}
+
 /**
  * One statement: the pending secret that was verified becomes the active one (only if it is still the
  * pending one), its last used step is the confirming code's (that code cannot log in afterwards), and
@@ -67,12 +77,7 @@ export async function activateTotp(userId: string, verifiedPending: string, step
       update ${users} set ${u.totpSecret} = ${u.totpPendingSecret}, ${u.totpPendingSecret} = null, ${u.totpLastStep} = ${step}
       where ${users.id} = ${userId} and ${users.totpPendingSecret} = ${verifiedPending}
       returning ${users.id} as id
-    ), voided as (
-      delete from ${recoveryCodes} where ${recoveryCodes.userId} in (select id from activated)
-    ), issued as (
-      insert into ${recoveryCodes} (${rc.userId}, ${rc.codeHash})
-      select activated.id, code.hash from activated, (values ${hashValues(codeHashes)}) as code(hash)
-    )
+    ), ${codesReplaced(sql`activated`, codeHashes)}
     select id from activated`);
   return rows.length === 1;
 }
@@ -82,12 +87,7 @@ export async function replaceRecoveryCodes(userId: string, codeHashes: string[])
   const { rows } = await getDb().execute<{ id: string }>(sql`
     with owner as (
       select ${users.id} as id from ${users} where ${users.id} = ${userId} and ${users.totpSecret} is not null for update
-    ), voided as (
-      delete from ${recoveryCodes} where ${recoveryCodes.userId} in (select id from owner)
-    ), issued as (
-      insert into ${recoveryCodes} (${rc.userId}, ${rc.codeHash})
-      select owner.id, code.hash from owner, (values ${hashValues(codeHashes)}) as code(hash)
-    )
+    ), ${codesReplaced(sql`owner`, codeHashes)}
     select id from owner`);
   return rows.length === 1;
 }
