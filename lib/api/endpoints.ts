@@ -203,7 +203,7 @@ export const endpoints = {
     summary: 'Finish a login with two-factor: the mfa_token and a code (or a recovery code)',
     description:
       'The `mfa_token` from the 403 of POST /auth/login works once, for 5 minutes and at most 5 tries; each try counts toward the ' +
-      "account's login limits as a password would. A TOTP code works once (one 30 s step of clock drift either way); a recovery code works once and its owner is mailed. " +
+      "account's login limits as a password would (the right password at POST /auth/login stands for the first). A TOTP code works once (one 30 s step of clock drift either way); a recovery code works once and its owner is mailed. " +
       'Send the `device_token` here too (as at the first step): a known device is then not held back by the account-wide cap at this step either. ' +
       'The answer is the login answer (`device_token` and `refresh_cookie` as there); its access tokens say `amr: ["pwd","otp"]`.',
     body: { json: 'LoginSecondFactorRequest' },

@@ -511,13 +511,19 @@ export const MUTANTS: Mutant[] = [
   {
     name: 'second-factor-uncounted',
     description: "codes tried at POST /auth/login/2fa do not count toward the account's guessing limits",
-    edits: [{ file: 'lib/auth/flows/second-factor.ts', from: '  await countPasswordAttempt(client.address, user.email, known);\n', to: '' }],
+    edits: [{ file: 'lib/auth/flows/second-factor.ts', from: '  if (user.tries > 1) await countPasswordAttempt(client.address, user.email, known);\n', to: '' }],
+    specs: ['tests/endpoints/two-factor/limits.spec.ts'],
+  },
+  {
+    name: 'second-factor-counts-password-twice',
+    description: "the first code try is counted on top of the right password that started it: a client gets fewer than the token's 5 tries",
+    edits: [{ file: 'lib/auth/flows/second-factor.ts', from: '  if (user.tries > 1) await', to: '  if (user.tries >= 1) await' }],
     specs: ['tests/endpoints/two-factor/limits.spec.ts'],
   },
   {
     name: 'second-factor-forgets-device',
     description: "the second step counts a known device as a stranger: the account-wide cap locks the owner out at POST /auth/login/2fa",
-    edits: [{ file: 'lib/auth/flows/second-factor.ts', from: '  await countPasswordAttempt(client.address, user.email, known);\n', to: '  await countPasswordAttempt(client.address, user.email);\n' }],
+    edits: [{ file: 'lib/auth/flows/second-factor.ts', from: '  if (user.tries > 1) await countPasswordAttempt(client.address, user.email, known);\n', to: '  if (user.tries > 1) await countPasswordAttempt(client.address, user.email);\n' }],
     specs: [DEVICES_SPEC],
   },
 

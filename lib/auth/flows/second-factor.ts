@@ -24,7 +24,9 @@ export async function logInSecondFactor(
   // A password changed since the first step voids it, as it would have voided a session.
   if (!user || passwordFingerprint(user.hashed_password) !== user.password_fingerprint) throw new AuthFailure('invalid_mfa_token');
   const known = knownClientOf(user, client.deviceToken);
-  await countPasswordAttempt(client.address, user.email, known);
+  // The first try was counted already: the right password at POST /auth/login stays counted as an
+  // attempt until this step succeeds. So a client's free attempts are the token's 5 tries, no fewer.
+  if (user.tries > 1) await countPasswordAttempt(client.address, user.email, known);
 
   let passed: Awaited<ReturnType<typeof passChallenge>>;
   if ('code' in factor) {

@@ -184,6 +184,8 @@ export type ChallengedUser = {
   hashed_password: string;
   password_fingerprint: string;
   totp_secret: string | null;
+  /** This try's number on the challenge, from 1. */
+  tries: number;
   known_device: boolean;
   known_address: boolean;
 };
@@ -207,7 +209,7 @@ export async function claimChallengeTry(
       and c.${mc.tries} < ${maxTries} and u.${sql.identifier(users.id.name)} = c.${mc.userId}
     returning u.${sql.identifier(users.id.name)} as id, u.${sql.identifier(users.email.name)} as email,
       u.${sql.identifier(users.hashedPassword.name)} as hashed_password, c.${mc.passwordFingerprint} as password_fingerprint,
-      u.${u.totpSecret} as totp_secret, ${knownClientColumns(sql`u.${sql.identifier(users.id.name)}`, client.address, client.deviceToken)}`);
+      u.${u.totpSecret} as totp_secret, c.${mc.tries} as tries, ${knownClientColumns(sql`u.${sql.identifier(users.id.name)}`, client.address, client.deviceToken)}`);
   return rows[0];
 }
 

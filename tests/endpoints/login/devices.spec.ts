@@ -2,7 +2,7 @@ import { createHash, randomInt } from 'node:crypto';
 import { expect, PASSWORD, test, uniqueEmail, withDb } from '../../support/fixtures';
 import { linkToken } from '../../support/links';
 import { serverEnv, startServer, type TestServer } from '../../support/server';
-import { totpCode } from '../../support/two-factor';
+import { totpCode, wrongCode } from '../../support/two-factor';
 
 /**
  * No lock-out from a handful of addresses (docs/security.md, "Known devices and addresses"): the
@@ -181,6 +181,10 @@ test('with two-factor on, the device token carries through the second step: the 
   const cafe = newAddress();
   const step1 = await login(email, PASSWORD, cafe, device);
   expect(step1.status).toBe(403);
+  // A mistyped code first (the right password stood for that try), then the right one: both counted in
+  // the device's lane, neither held back by the account's cap.
+  const typo = await post('/auth/login/2fa', { mfa_token: step1.body.mfa_token, code: wrongCode(setup.secret), device_token: device }, cafe);
+  expect(typo.status).toBe(401);
   const step2 = await post('/auth/login/2fa', { mfa_token: step1.body.mfa_token, code: totpCode(setup.secret, 1), device_token: device }, cafe);
   expect(step2.status).toBe(200);
   expect(step2.body.device_token).toBe(device);
