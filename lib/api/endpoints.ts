@@ -280,13 +280,15 @@ export const endpoints = {
   totpConfirm: endpoint({
     method: 'POST', path: '/auth/2fa/totp/confirm', tag: 'auth', auth: 'user',
     summary: 'Turn two-factor on with a first code; get ten recovery codes',
-    description: 'The recovery codes are shown only in this answer and stored only hashed; earlier ones stop working. The owner is mailed.',
+    description:
+      'The recovery codes are shown only in this answer and stored only hashed; earlier ones stop working. The owner is mailed. ' +
+      'Each try counts toward the login limits as a password would, so an access token alone cannot try every code.',
     body: { json: 'TotpConfirmRequest' },
     ok: { status: 200, description: 'Two-factor is on: ten single-use recovery codes.', schema: 'RecoveryCodes' },
     errors: [
       failure(403, ['invalid_code'], 'Not a current code of the pending secret.'),
       failure(409, ['no_pending_setup'], 'No setup to confirm: start with POST /auth/2fa/totp/setup.'),
-      503,
+      429, 503,
     ],
   }),
   totpDisable: endpoint({

@@ -521,6 +521,12 @@ export const MUTANTS: Mutant[] = [
     specs: ['tests/endpoints/two-factor/limits.spec.ts'],
   },
   {
+    name: 'confirm-uncounted',
+    description: 'POST /auth/2fa/totp/confirm tries are not counted: an access token alone can try every code against a pending secret',
+    edits: [{ file: 'lib/auth/flows/two-factor.ts', from: '  await countPasswordAttempt(address, user.email);\n  const state = await findTotpState(user.id);\n  if (!state?.pending)', to: '  const state = await findTotpState(user.id);\n  if (!state?.pending)' }],
+    specs: ['tests/endpoints/two-factor/limits.spec.ts'],
+  },
+  {
     name: 'second-factor-forgets-device',
     description: "the second step counts a known device as a stranger: the account-wide cap locks the owner out at POST /auth/login/2fa",
     edits: [{ file: 'lib/auth/flows/second-factor.ts', from: '  if (user.tries > 1) await countPasswordAttempt(client.address, user.email, known);\n', to: '  if (user.tries > 1) await countPasswordAttempt(client.address, user.email);\n' }],

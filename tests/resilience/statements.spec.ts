@@ -75,16 +75,19 @@ const EXPECTED_STATEMENTS = {
   'DELETE /auth/me (wrong password)': 3,
   // Two-factor. The user and session + limit and count + the hash and 2FA state (one read) + the pending secret
   'POST /auth/2fa/totp/setup': 4,
-  // the user and session + the pending secret + turn it on, replace the recovery codes (one statement)
-  'POST /auth/2fa/totp/confirm': 3,
+  // the user and session + limit and count (as a password: a code guess) + the pending secret + turn it
+  // on, replace the recovery codes (one statement)
+  'POST /auth/2fa/totp/confirm': 4,
   // as a login, the session replaced by the second step's challenge (one insert that also forgets the
   // account's dead challenges)
   'POST /auth/login (two-factor)': 3,
   // count a try on the mfa_token (returning its account) + limit and count (as a password) + spend the
   // code's step and the token (one statement) + the session, as login
   'POST /auth/login/2fa': 4,
-  'POST /auth/login/2fa (recovery code)': 4,
-  'POST /auth/login/2fa (wrong code)': 2, // the code is checked in memory: nothing to spend
+  'POST /auth/login/2fa (recovery code, first try)': 3, // as above, without the count
+  // the first try on a token: counting a try on it (the right password at login counted the attempt);
+  // the code is checked in memory: nothing to spend
+  'POST /auth/login/2fa (wrong code, first try)': 1,
   // the user and session + limit and count + the hash and state + replace the codes
   'POST /auth/2fa/recovery-codes': 4,
   // the user and session + limit and count + the hash and state + spend the recovery code + turn 2FA off
@@ -272,7 +275,7 @@ test('two-factor runs only the statements it needs', async ({ playwright }) => {
     expect(response.status()).toBe(403);
     mfa = (await response.json()).mfa_token;
   });
-  await expectStatements('POST /auth/login/2fa (wrong code)', async () =>
+  await expectStatements('POST /auth/login/2fa (wrong code, first try)', async () =>
     expect((await api.post('/auth/login/2fa', { data: { mfa_token: mfa, code: wrongCode(secret) } })).status()).toBe(401),
   );
   await expectStatements('POST /auth/login/2fa', async () =>
@@ -285,7 +288,7 @@ test('two-factor runs only the statements it needs', async ({ playwright }) => {
     codes = (await response.json()).recovery_codes;
   });
   mfa = (await (await api.post('/auth/login', { data: credentials })).json()).mfa_token;
-  await expectStatements('POST /auth/login/2fa (recovery code)', async () =>
+  await expectStatements('POST /auth/login/2fa (recovery code, first try)', async () =>
     expect((await api.post('/auth/login/2fa', { data: { mfa_token: mfa, recovery_code: codes[0] } })).status()).toBe(200),
   );
   await expectStatements('DELETE /auth/2fa/totp', async () =>

@@ -59,8 +59,13 @@ export async function beginTotpSetup(user: PublicUser, password: string, code: s
   return { secret, otpauth_uri: otpauthUri, qr_svg: qrSvg };
 }
 
-/** POST /auth/2fa/totp/confirm: the first code turns the pending secret on; ten recovery codes, shown once. */
-export async function confirmTotp(user: PublicUser, code: string): Promise<{ recovery_codes: string[] }> {
+/**
+ * POST /auth/2fa/totp/confirm: the first code turns the pending secret on; ten recovery codes, shown
+ * once. Each try is counted as a password guess: with only an access token, a thief could otherwise
+ * try every code against a setup the owner left pending, and replace the owner's authenticator.
+ */
+export async function confirmTotp(user: PublicUser, code: string, address: string): Promise<{ recovery_codes: string[] }> {
+  await countPasswordAttempt(address, user.email);
   const state = await findTotpState(user.id);
   if (!state?.pending) throw new AuthFailure('no_pending_setup');
   const secret = openSecret(state.pending, user.id);

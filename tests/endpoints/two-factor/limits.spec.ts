@@ -47,3 +47,22 @@ test('code guesses are counted like password guesses: the right password stands 
   expect(next.status).toBe(429);
   expect(next.body.error).toBe('rate_limited');
 });
+
+test('confirm tries are counted like password guesses: an access token alone cannot try every code against a pending secret', async () => {
+  const address = `198.18.${randomInt(0, 256)}.${randomInt(1, 255)}`;
+  const email = uniqueEmail('2fa-confirm-limits');
+  expect((await call('POST', '/auth/register', { email, password: PASSWORD }, { address: '198.19.0.1' })).status).toBe(201);
+  const { access_token: token } = (await call('POST', '/auth/login', { email, password: PASSWORD }, { address: '198.19.0.1' })).body;
+  // The setup's password (attempt 1), then a wrong code (attempt 2: checked) ...
+  const { secret } = (await call('POST', '/auth/2fa/totp/setup', { password: PASSWORD }, { address, token })).body;
+  const wrong = await call('POST', '/auth/2fa/totp/confirm', { code: wrongCode(secret) }, { address, token });
+  expect(wrong.status).toBe(403);
+  expect(wrong.body.error).toBe('invalid_code');
+  // ... then the back-off (stretched: on a slow machine its 1 s could pass before the next try), the right code too.
+  const pair = `login:account:${createHash('sha256').update(email).digest('hex')}:ip:${address}`;
+  const held = await withDb((db) => db.query(`update rate_limits set blocked_until = now() + interval '1 minute' where key = $1 and blocked_until is not null`, [pair]));
+  expect(held.rowCount).toBe(1);
+  const next = await call('POST', '/auth/2fa/totp/confirm', { code: totpCode(secret) }, { address, token });
+  expect(next.status).toBe(429);
+  expect(next.body.error).toBe('rate_limited');
+});
