@@ -509,6 +509,12 @@ export const MUTANTS: Mutant[] = [
     specs: [TWO_FACTOR_ATTACKS],
   },
   {
+    name: 'factor-spent-without-live-challenge',
+    description: 'a second step spends its recovery code (or step) even when the challenge was used meanwhile: two racing steps spend two codes',
+    edits: [{ file: TWO_FACTOR_STORE, from: 'const live = sql`exists (select from challenge)`;', to: 'const live = sql`true`;' }],
+    specs: [TWO_FACTOR_ATTACKS],
+  },
+  {
     name: 'second-factor-uncounted',
     description: "codes tried at POST /auth/login/2fa do not count toward the account's guessing limits",
     edits: [{ file: 'lib/auth/flows/second-factor.ts', from: '  if (user.tries > 1) await countPasswordAttempt(client.address, user.email, known);\n', to: '' }],

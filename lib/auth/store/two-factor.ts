@@ -98,11 +98,11 @@ export async function replaceRecoveryCodes(userId: string, codeHashes: string[])
  * re-reads the row and finds the step taken. `then`, when given, is a statement that runs only if the
  * step was taken (it reads the CTE `step_taken`).
  */
-function takeStep(userId: string, step: number): SQL {
+function takeStep(userId: string, step: number, onlyIf: SQL = sql`true`): SQL {
   return sql`step_taken as (
       update ${users} set ${u.totpLastStep} = ${step}
       where ${users.id} = ${userId} and ${users.totpSecret} is not null
-        and (${users.totpLastStep} is null or ${users.totpLastStep} < ${step})
+        and (${users.totpLastStep} is null or ${users.totpLastStep} < ${step}) and ${onlyIf}
       returning ${users.id} as id
     )`;
 }
@@ -114,10 +114,10 @@ export async function useTotpStep(userId: string, step: number): Promise<boolean
 }
 
 /** One statement: spends one of the user's live recovery codes; false when it is not one. */
-function spendRecoveryCode(userId: string, codeHash: string): SQL {
+function spendRecoveryCode(userId: string, codeHash: string, onlyIf: SQL = sql`true`): SQL {
   return sql`code_spent as (
       update ${recoveryCodes} set ${rc.usedAt} = now()
-      where ${recoveryCodes.userId} = ${userId} and ${recoveryCodes.codeHash} = ${codeHash} and ${recoveryCodes.usedAt} is null
+      where ${recoveryCodes.userId} = ${userId} and ${recoveryCodes.codeHash} = ${codeHash} and ${recoveryCodes.usedAt} is null and ${onlyIf}
       returning ${recoveryCodes.userId} as id
     )`;
 }
@@ -214,20 +214,25 @@ export async function claimChallengeTry(
 }
 
 /**
- * One statement: the second factor spent (the TOTP step, or the recovery code) and, only if it was,
- * the challenge spent too. Undefined when either was spent already; else how many recovery codes
- * are left unused.
+ * One statement: the second factor spent (the TOTP step, or the recovery code), only while the
+ * challenge is live, and, only if it was, the challenge spent too. Undefined when either was spent
+ * already; else how many recovery codes are left unused.
  */
 export async function passChallenge(
   token: string,
   userId: string,
   proof: { step: number } | { recoveryCodeHash: string },
 ): Promise<{ remainingRecoveryCodes: number } | undefined> {
-  const spend = 'step' in proof ? takeStep(userId, proof.step) : spendRecoveryCode(userId, proof.recoveryCodeHash);
+  // The challenge's row is locked first, and the factor spent only while the challenge is live: of two
+  // second steps racing on one token, the later one waits, then finds it used and spends nothing.
+  const live = sql`exists (select from challenge)`;
+  const spend = 'step' in proof ? takeStep(userId, proof.step, live) : spendRecoveryCode(userId, proof.recoveryCodeHash, live);
   const spent = 'step' in proof ? sql`step_taken` : sql`code_spent`;
   // The count reads the codes as they were before this statement: minus the one it spends, if any.
   const { rows } = await getDb().execute<{ remaining: number }>(sql`
-    with ${spend}
+    with challenge as (
+      select 1 from ${mfaChallenges} where ${mfaChallenges.tokenHash} = ${sha256(token)} and ${mfaChallenges.usedAt} is null for update
+    ), ${spend}
     update ${mfaChallenges} set ${mc.usedAt} = now()
     where ${mfaChallenges.tokenHash} = ${sha256(token)} and ${mfaChallenges.usedAt} is null and exists (select from ${spent})
     returning (select count(*)::int from ${recoveryCodes} where ${recoveryCodes.userId} = ${userId} and ${recoveryCodes.usedAt} is null)

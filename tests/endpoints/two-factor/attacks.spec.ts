@@ -171,3 +171,28 @@ test('a database dump does not yield the secret, the recovery codes or an mfa_to
   const [{ totp_secret: sealed }] = await withDb(async (db) => (await db.query('select totp_secret from users where id = $1', [account.id])).rows);
   expect(sealed).toMatch(/^v1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
 });
+
+test('two second steps racing on one mfa_token with two recovery codes spend one code, not both', async ({ api, account }) => {
+  const { recoveryCodes } = await enableTwoFactor(api, account);
+  const mfa_token = await mfaToken(api, account.email, account.password);
+  const [first, second] = [recoveryCodes[5]!, recoveryCodes[6]!];
+  const spent = async () =>
+    withDb(async (db) => (await db.query('select count(*)::int as n from recovery_codes where user_id = $1 and used_at is not null', [account.id])).rows[0].n);
+  const answers = await holdingLocks(async (holder) => {
+    // Hold the first code's row: the first request stops as it spends it; the second then races it.
+    const held = await holder.query(
+      `update recovery_codes set used_at = null where user_id = $1 and used_at is null and code_hash = encode(sha256(convert_to($2, 'UTF8')), 'hex') returning 1`,
+      [account.id, first.toLowerCase().replace(/[^a-z0-9]/g, '')],
+    );
+    expect(held).toHaveLength(1);
+    const one = api.post('/auth/login/2fa', { data: { mfa_token, recovery_code: first } });
+    await holder.waitForBlocked(1, [one]);
+    const two = api.post('/auth/login/2fa', { data: { mfa_token, recovery_code: second } });
+    await holder.waitForBlocked(2, [one, two]);
+    await holder.commit();
+    return (await Promise.all([one, two])).map((r) => r.status());
+  });
+  expect(answers.sort()).toEqual([200, 401]);
+  // One login, one code spent: the other still works.
+  expect(await spent()).toBe(1);
+});
