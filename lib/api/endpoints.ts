@@ -250,7 +250,7 @@ export const endpoints = {
       "session's token pair, as a login's. A current password that does not match, or no longer matches because another " +
       'password write landed while it was checked, gets 403 `incorrect_password` and changes nothing.',
     body: { json: 'PasswordChangeRequest' },
-    ok: { status: 200, description: 'The password is changed; every earlier session is revoked; a new session.', schema: 'Token' },
+    ok: { status: 200, description: 'The password is changed; every earlier session is revoked; a new session, as login answers it (device token included).', schema: 'LoginToken' },
     errors: [failure(403, ['incorrect_password'], 'The current password is wrong (or no longer the password: another write landed first).'), 429, BUSY],
   }),
   me: endpoint({

@@ -6,7 +6,7 @@ import { hasRefreshCookie } from '@/lib/http/refresh-cookie';
 import { tokenPairAnswer } from '@/lib/http/token-pair';
 
 /**
- * POST /auth/password (bearer) {current_password, new_password} -> 200 a new session's token pair;
+ * POST /auth/password (bearer) {current_password, new_password} -> 200 a new session, as login answers it;
  * every session of the account ends, this one too. A browser that keeps its refresh token in the
  * cookie gets the new one there (the old cookie's session has just ended).
  */
@@ -14,6 +14,6 @@ export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = route(
   on(endpoints.changePassword, async ({ body, user, request, headers }) => {
     const client = { address: clientAddress(request), userAgent: request.headers.get('user-agent') };
     const session = await changeOwnPassword(user, { current: body.current_password, next: body.new_password }, client);
-    return tokenPairAnswer(headers, user.id, session, { cookie: hasRefreshCookie(request) });
+    return { ...(await tokenPairAnswer(headers, user.id, session, { cookie: hasRefreshCookie(request) })), device_token: session.deviceToken };
   }),
 );

@@ -2,6 +2,7 @@ import { AuthFailure } from '../errors';
 import { sendAccountDeleted, sendPasswordChanged } from './notify';
 import { hashPassword, verifyPassword } from '../crypto/password';
 import { countPasswordAttempt } from '../limits/password-backoff';
+import { newDeviceToken } from '../store/known-clients';
 import { changePassword, deleteUser, findPasswordHash } from '../store/users';
 import type { IssuedSession, LoginClient } from '../store/sessions';
 import type { PublicUser } from '../wire/public-user';
@@ -27,14 +28,16 @@ export async function changeOwnPassword(
   user: PublicUser,
   passwords: { current: string; next: string },
   client: LoginClient,
-): Promise<IssuedSession> {
+): Promise<IssuedSession & { deviceToken: string }> {
   const verifiedHash = await checkOwnPassword(user, passwords.current, client.address);
+  // The answer is a login's, device token included: this client is then a known one.
+  const deviceToken = newDeviceToken();
   // Another password write (a reset, the admin) landed while we checked: the password we checked is
   // no longer the password, and the answer is the same as for a wrong one.
-  const session = await changePassword(user, await hashPassword(passwords.next), verifiedHash, client);
+  const session = await changePassword(user, await hashPassword(passwords.next), verifiedHash, { ...client, deviceToken });
   if (!session) throw new AuthFailure('incorrect_password');
   sendPasswordChanged(user.email);
-  return session;
+  return { ...session, deviceToken };
 }
 
 /** A signed-in user deletes their account, with their password: everything of it goes. The owner is told. */

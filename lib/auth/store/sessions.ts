@@ -109,18 +109,22 @@ export async function startLoginSession(
 
 /**
  * A new session for a user whose row the caller's transaction holds (a password change: every old
- * session has just been revoked, and the owner goes on in this one).
+ * session has just been revoked, and the owner goes on in this one), and this client remembered as a
+ * known device and address, as a login remembers them.
  */
 export async function startSessionInTransaction(
   db: Pick<ReturnType<typeof getDb>, 'execute'>,
   userId: string,
-  client: LoginClient,
+  client: LoginClient & { deviceToken: string },
 ): Promise<IssuedSession> {
   const lifetime = newSessionLifetime();
   const token = firstRefreshToken();
   // The change proved the password (not a second factor): the new session says so.
   const amr: Amr = ['pwd'];
-  const { rows } = await db.execute<{ session_id: string }>(insertSession(sql`from ${users} where ${users.id} = ${userId}`, client, token, lifetime, amr));
+  const { rows } = await db.execute<{ session_id: string }>(sql`
+    with session as (${insertSession(sql`from ${users} where ${users.id} = ${userId}`, client, token, lifetime, amr)}),
+      ${rememberClient(sql`select ${userId}::uuid as id from session`, client.deviceToken, client.address)}
+    select session_id from session`);
   return { sessionId: rows[0]!.session_id, refreshToken: token.token, refreshExpiresIn: lifetime, amr };
 }
 

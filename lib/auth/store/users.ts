@@ -157,7 +157,7 @@ export async function changePassword(
   user: { id: string; email: string },
   hashedPassword: string,
   verifiedHash: string,
-  client: LoginClient,
+  client: LoginClient & { deviceToken: string },
 ): Promise<IssuedSession | undefined> {
   return getDb().transaction(async (tx) => {
     const { rows } = await tx.execute(setHashIfStill(user.id, verifiedHash, hashedPassword));

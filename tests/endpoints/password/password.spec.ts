@@ -1,4 +1,5 @@
-import { expect, PASSWORD, test } from '../../support/fixtures';
+import { createHash } from 'node:crypto';
+import { expect, PASSWORD, test, withDb } from '../../support/fixtures';
 import { decodeJwt } from 'jose';
 import { answer, INVALID_GRANT, login, me, newAccount, type Pair, refresh, SESSION_ENDED } from '../../support/sessions';
 import { waitForMail } from '../../support/smtp';
@@ -12,9 +13,19 @@ test.describe('POST /auth/password', () => {
       data: { current_password: PASSWORD, new_password: 'a brand new passphrase' },
     });
     expect(response.status()).toBe(200);
-    const fresh: Pair = await response.json();
-    // The same body as a login's, in a session of its own.
-    expect(fresh).toEqual({ access_token: expect.any(String), token_type: 'bearer', expires_in: 900, refresh_token: expect.any(String), refresh_expires_in: 30 * 86400 });
+    const fresh: Pair & { device_token: string } = await response.json();
+    // The same body as a login's, in a session of its own, with a device token this client keeps.
+    expect(fresh).toEqual({
+      access_token: expect.any(String),
+      token_type: 'bearer',
+      expires_in: 900,
+      refresh_token: expect.any(String),
+      refresh_expires_in: 30 * 86400,
+      device_token: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+    });
+    const device = `device:${createHash('sha256').update(fresh.device_token).digest('hex')}`;
+    const known = await withDb(async (db) => (await db.query('select count(*)::int as n from known_clients where client = $1', [device])).rows[0].n);
+    expect(known).toBe(1);
     expect(decodeJwt(fresh.access_token).sid).not.toBe(decodeJwt(pair.access_token).sid);
     for (const ended of [pair, other]) {
       expect(await answer(me(api, ended.access_token))).toEqual({ status: 401, body: SESSION_ENDED });
