@@ -42,6 +42,9 @@ export async function resendVerificationTo(email: string, clientAddress: string)
   requireMailOn();
   await limitByAddress('resend', clientAddress);
   if (!(await countAccountMail('resend', email)).allowed) return;
-  const token = (await renewPendingLink(email)) ?? (await issueAccountToken('email_verification', { email, unverifiedOnly: true }))?.token;
+  // An unverified account's own link first: it confirms the account as it is. A pending sign-up's
+  // link would set the password that sign-up chose, and anyone can sign up with this email, so the
+  // owner asking for a new link must never be handed a stranger's (docs/security.md, "Pending sign-ups").
+  const token = (await issueAccountToken('email_verification', { email, unverifiedOnly: true }))?.token ?? (await renewPendingLink(email));
   if (token) sendEmailVerification(email, token);
 }

@@ -95,6 +95,28 @@ test('a user who lost the link asks for a new one without a token; the answer is
   expect((await post('/auth/login', { email, password: PASSWORD })).status).toBe(200);
 });
 
+test("an account left unverified from before `required` keeps its password: a stranger's sign-up does not take it over through the owner's request for a new link", async ({ api }) => {
+  const email = uniqueEmail('pending-unverified');
+  // The owner's account, made while verification was optional (the suite's own server), never confirmed.
+  expect((await api.post('/auth/register', { data: { email, password: PASSWORD } })).status()).toBe(201);
+  await linkToken(email, 'verify_email', 1);
+  // A stranger signs up with the owner's email and a password of their own: a pending sign-up, whose
+  // link goes to the owner's inbox.
+  expect((await post('/auth/register', { email, password: 'the stranger chose this one' })).status).toBe(202);
+  await linkToken(email, 'verify_email', 2);
+  // The owner, held back by the unconfirmed email, asks for a new link and follows it: it confirms
+  // the owner's account as it is, not the stranger's sign-up.
+  expect((await post('/auth/login', { email, password: PASSWORD })).status).toBe(403);
+  expect((await post('/auth/email/resend', { email })).status).toBe(202);
+  expect((await post('/auth/email/verify', { token: await linkToken(email, 'verify_email', 3) })).status).toBe(200);
+  expect((await post('/auth/login', { email, password: PASSWORD })).status).toBe(200);
+  // The stranger's password opens nothing (it answers as any pending sign-up's does), and the
+  // stranger's link, followed now, changes nothing.
+  expect((await post('/auth/login', { email, password: 'the stranger chose this one' })).status).toBe(403);
+  expect((await post('/auth/email/verify', { token: await linkToken(email, 'verify_email', 2) })).status).toBe(400);
+  expect((await post('/auth/login', { email, password: PASSWORD })).status).toBe(200);
+});
+
 test('resend without a token is limited per email: past RATE_LIMIT_RESEND, the same 202 and nothing sent', async () => {
   const email = uniqueEmail('pending-resend');
   expect((await post('/auth/register', { email, password: PASSWORD })).status).toBe(202);
