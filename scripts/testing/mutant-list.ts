@@ -370,6 +370,16 @@ export const MUTANTS: Mutant[] = [
     specs: [PENDING_SPEC],
   },
   {
+    name: 'resend-hands-out-pending-link',
+    description: "resend without a token renews a pending sign-up's link before an unverified account's own: the owner follows a stranger's sign-up",
+    edits: [{
+      file: 'lib/auth/flows/verification.ts',
+      from: "const token = (await issueAccountToken('email_verification', { email, unverifiedOnly: true }))?.token ?? (await renewPendingLink(email));",
+      to: "const token = (await renewPendingLink(email)) ?? (await issueAccountToken('email_verification', { email, unverifiedOnly: true }))?.token;",
+    }],
+    specs: [PENDING_SPEC],
+  },
+  {
     name: 'login-ignores-pending-signup',
     description: 'a pending sign-up\'s password answers 401 at a taken email and 403 at a new one: sign-up + login tell who has an account',
     edits: [{ file: 'lib/auth/flows/login.ts', from: "      if (pending && candidate.pending_hash) throw new AuthFailure('email_not_verified');\n", to: '' }],
