@@ -38,10 +38,10 @@ const ANSWERS: Record<AuthFailureKind, (failure: AuthFailure) => HttpError> = {
   session_not_found: () => new HttpError(404, 'not_found', 'None of your live sessions has this id: see GET /auth/sessions.'),
   already_verified: () => new HttpError(409, 'already_verified', 'This email address is verified already: there is nothing to confirm.'),
   invalid_code: () =>
-    new HttpError(401, 'invalid_code', 'The code is incorrect, expired or already used. Enter the current code from your authenticator app, or a recovery code.'),
+    new HttpError(401, 'invalid_code', 'The code is incorrect, expired or already used (each code works once: after using one, wait for the next). Enter the current code from your authenticator app, or a recovery code.'),
   // 403 as incorrect_password: the access token is fine.
   incorrect_code: () =>
-    new HttpError(403, 'invalid_code', 'The code is incorrect, expired or already used. Enter the current code from your authenticator app, or a recovery code.'),
+    new HttpError(403, 'invalid_code', 'The code is incorrect, expired or already used (each code works once: after using one, wait for the next). Enter the current code from your authenticator app, or a recovery code.'),
   code_required: () =>
     new HttpError(422, 'validation_error', 'Some fields are invalid: see "fields".', {}, {
       code: 'Two-factor is on: send a code of your current authenticator app with the password.',
