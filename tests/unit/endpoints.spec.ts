@@ -72,3 +72,23 @@ test('the README API table lists exactly the declared endpoints, each with its s
   const declared = allEndpoints.map((e) => `${e.method} ${e.path} ${e.ok.status}`);
   expect(rows.sort()).toEqual(declared.sort());
 });
+
+test("the README API table's error column names exactly the endpoint's own error statuses", () => {
+  const readme = fs.readFileSync('README.md', 'utf8');
+  const table = readme.slice(readme.indexOf('## The API'));
+  // Answers every endpoint may give, stated once above and below the table rather than in each row.
+  const everywhere = new Set([400, 405, 413, 415, 500, 503]);
+  for (const row of table.matchAll(/^\| `(GET|POST|PUT|PATCH|DELETE) ([^`]+)` \|(.*)$/gm)) {
+    const endpoint = allEndpoints.find((e) => e.method === row[1] && e.path === row[2])!;
+    const columns = row[3]!.split(/(?<!\\)\|/);
+    const listed = new Set([...columns[columns.length - 2]!.matchAll(/\b([45]\d\d)\b/g)].map((m) => Number(m[1])));
+    const declared = new Set((endpoint.errors ?? []).map((e) => (typeof e === 'number' ? e : e.status)));
+    // What the declaration implies without listing it: 401 for a signed-in endpoint, 422 for input.
+    if (endpoint.auth) declared.add(401);
+    if (endpoint.body || endpoint.params) declared.add(422);
+    const own = [...declared].filter((status) => status >= 400 && !everywhere.has(status));
+    expect([...listed].filter((status) => !everywhere.has(status)).sort(), `${row[1]} ${row[2]}`).toEqual(
+      own.filter((status) => listed.has(status) || status !== 422).sort(),
+    );
+  }
+});
